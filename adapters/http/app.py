@@ -1,0 +1,113 @@
+"""The ASGI application: routing, lifespan (start and stop of background work), health.
+
+The service is built at lifespan startup, inside the worker process that serves it, by a
+``build`` coroutine from the composition root (production or simulator).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+
+from adapters.http import autoupdate_route
+from adapters.http.asgi import Receive, Scope, Send, respond
+from adapters.http.errors import error_body
+from adapters.http.request import Request
+from adapters.http.service import Service
+from domain.errors import ClientError
+from ports.auth import Identity
+
+log = logging.getLogger("autoupdate.http")
+
+HEALTH_BODY = b'{"healthy": true}\n'
+
+
+class AutoupdateApp:
+    def __init__(self, build: Callable[[], Awaitable[Service]]) -> None:
+        self._build = build
+        self._service: Service | None = None
+        self._tasks: list[asyncio.Task[None]] = []
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            await self._lifespan(receive, send)
+        elif scope["type"] == "http":
+            await self._http(scope, receive, send)
+
+    async def startup(self) -> Service:
+        if self._service is None:
+            self._service = await self._build()
+            for job in self._service.background:
+                self._tasks.append(asyncio.create_task(_forever(job)))
+        return self._service
+
+    async def shutdown(self) -> None:
+        if self._service is None:
+            return
+        await self._service.engine.close()
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        for hook in self._service.on_shutdown:
+            await hook()
+
+    async def _lifespan(self, receive: Receive, send: Send) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                try:
+                    await self.startup()
+                except Exception as error:
+                    log.exception("startup failed")
+                    await send({"type": "lifespan.startup.failed", "message": str(error)})
+                    return
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                await self.shutdown()
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+    async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        request = Request.from_scope(scope)
+        path = request.path
+        if path == "/system/autoupdate/health":
+            await respond(send, 200, HEALTH_BODY)
+            return
+        if path not in ("/system/autoupdate", "/internal/autoupdate"):
+            await respond(send, 404, b"404 page not found\n", b"text/plain; charset=utf-8")
+            return
+        service = await self.startup()
+        if path == "/system/autoupdate":
+
+            async def authenticate(request: Request) -> Identity:
+                return await service.authenticator.authenticate(request.headers, request.cookies)
+
+            await autoupdate_route.handle(service, authenticate, True, request, receive, send)
+        else:
+            await autoupdate_route.handle(service, _internal_identity, False, request, receive, send)
+
+
+async def _internal_identity(request: Request) -> Identity:
+    """The trusted internal route names the user in ``?user_id=`` (spec §3.4)."""
+    raw = request.first("user_id")
+    try:
+        return Identity(user_id=int(raw or ""))
+    except ValueError:
+        raise ClientError(f"user_id has to be an int, not {raw or ''}", type="invalid_request") from None
+
+
+async def _forever(job: Callable[[], Awaitable[None]]) -> None:
+    """Run a background job; if it fails, log and start it again (it must not die silently)."""
+    while True:
+        try:
+            await job()
+            return
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("background task failed; restarting in 1 s")
+            await asyncio.sleep(1)
+
+
+__all__ = ["AutoupdateApp", "error_body"]

@@ -1,0 +1,23 @@
+"""What the HTTP layer needs from the composition root, bundled in one object."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+from adapters.http.counting import ConnectionCounter
+from domain.autoupdate import Autoupdate
+from ports.auth import Authenticator
+
+
+@dataclass
+class Service:
+    engine: Autoupdate
+    authenticator: Authenticator
+    max_body_size: int = 1024 * 1024
+    max_request_depth: int = 16
+    heartbeat_seconds: float = 300.0
+    counter: ConnectionCounter = field(default_factory=ConnectionCounter)
+    background: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+    """Endless tasks (change stream, logouts, cache reset) run while the app is up."""
+    on_shutdown: list[Callable[[], Awaitable[None]]] = field(default_factory=list)

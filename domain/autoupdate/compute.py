@@ -1,0 +1,65 @@
+"""One computation of a request for a user, run until it has read a complete, consistent state.
+
+The computation itself is synchronous (it never awaits), so it always sees one state of the
+cache; a change batch can only land between runs. A run that hit objects the cache lacks is
+discarded, the objects are loaded in one batch, and the computation runs again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from domain.cache import Cache
+from domain.errors import AuthError, ClientError
+from domain.keysbuilder import KeysRequest, resolve
+from domain.reader import Reader
+from domain.restrict import Restricter, RestrictingReader
+
+T = TypeVar("T")
+
+MAX_ROUNDS = 200
+"""Each round loads at least one new object, so this bounds only pathological cases."""
+
+
+class ComputationError(RuntimeError):
+    """A computation kept finding objects to load (or the cache was reset under it)."""
+
+
+async def run_complete(cache: Cache, compute: Callable[[Reader], T]) -> tuple[T, set[str]]:
+    """Run ``compute`` until it reads nothing missing; return its result and the keys it read."""
+    for _ in range(MAX_ROUNDS):
+        reader = Reader(cache)
+        try:
+            result = compute(reader)
+        except ClientError:
+            if not reader.missing:
+                raise
+            await cache.load(reader.missing)
+            continue
+        if not reader.missing:
+            return result, reader.reads
+        await cache.load(reader.missing)
+    raise ComputationError(f"computation did not settle after {MAX_ROUNDS} rounds")
+
+
+def user_values(
+    reader: Reader, restricter: Restricter, user_id: int, request: KeysRequest, max_keys: int
+) -> dict[str, Any]:
+    """Every key of the request with the value ``user_id`` may see (``None``: nothing)."""
+    if user_id != 0 and not reader.exists(f"user/{user_id}"):
+        raise AuthError("Your user account does not exist anymore.")
+    restricted = RestrictingReader(reader, restricter.for_user(reader, user_id))
+    keys = resolve(request, restricted, max_keys=max_keys)
+    return restricted.get_many(keys)
+
+
+def is_meeting_admin(reader: Reader, user_id: int) -> bool:
+    """Whether the user is in the admin group of any meeting (their recomputes skip the queue)."""
+    if user_id == 0:
+        return False
+    for meeting_user_id in reader.get(f"user/{user_id}/meeting_user_ids") or ():
+        for group_id in reader.get(f"meeting_user/{meeting_user_id}/group_ids") or ():
+            if reader.get(f"group/{group_id}/admin_group_for_meeting_id"):
+                return True
+    return False

@@ -1,0 +1,239 @@
+"""The autoupdate engine: connections grouped by (user, request), recomputed when a key they
+read changes.
+
+Connections with the same user and the same request form one group: computed once, diffed once,
+and the same encoded message goes to every member, so per-connection state is only a queue.
+A change batch wakes only the groups whose recorded reads it touches (dependency index);
+changes that arrive while a group is waiting or computing are coalesced into one more round.
+Recomputes share ``workers`` slots; meeting admins skip the queue (as upstream does).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Hashable
+from dataclasses import dataclass
+from typing import Any
+
+import anyio
+
+from domain.autoupdate.compute import is_meeting_admin, run_complete, user_values
+from domain.autoupdate.hashstate import decode_state, encode_state
+from domain.autoupdate.index import DependencyIndex
+from domain.autoupdate.message import Message
+from domain.autoupdate.subscription import Subscription
+from domain.cache import Cache
+from domain.diff import diff, same
+from domain.keysbuilder import KeysRequest
+from domain.restrict import Restricter
+from domain.values import encode, value_hash
+
+log = logging.getLogger("autoupdate.engine")
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_keys: int = 1_000_000
+    max_queue: int = 64
+
+
+class _Group:
+    """Connections sharing one computation; holds the values last sent to all of them."""
+
+    def __init__(self, engine: Autoupdate, key: Hashable, user_id: int, request: KeysRequest) -> None:
+        self.engine = engine
+        self.key = key
+        self.user_id = user_id
+        self.request = request
+        self.admin = False
+        self.members: set[Subscription] = set()
+        self.current: dict[str, bytes] = {}
+        self.deps: set[str] = set()
+        self.ready = asyncio.Event()
+        self.failure: BaseException | None = None
+        self.scheduled = self.running = self.rerun = self.dead = False
+
+    def notify(self) -> None:
+        self.engine._schedule(self)
+
+
+class _Waiter:
+    """A longpolling request waiting for any of its keys to change."""
+
+    def __init__(self) -> None:
+        self.deps: set[str] = set()
+        self.event = asyncio.Event()
+
+    def notify(self) -> None:
+        self.event.set()
+
+
+class Autoupdate:
+    def __init__(self, cache: Cache, restricter: Restricter, *, workers: int, limits: Limits = Limits()):
+        self.cache = cache
+        self.restricter = restricter
+        self.limits = limits
+        self._slots = asyncio.Semaphore(max(1, workers))
+        self._index = DependencyIndex()
+        self._groups: dict[Hashable, _Group] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    # -- public API -------------------------------------------------------------------------
+
+    async def single(self, user_id: int, request: KeysRequest) -> Message:
+        """One message with every visible key that has a value (``?single``)."""
+        values, _ = await self._compute(user_id, request)
+        return Message({key: encode(value) for key, value in values.items() if value is not None})
+
+    async def subscribe(self, user_id: int, request: KeysRequest) -> Subscription:
+        """Open a stream. Its first message (all visible values) is already queued.
+
+        Raises the computation's error (e.g. a ``ClientError``) before anything is sent.
+        """
+        key = (user_id, request.fingerprint)
+        group = self._groups.get(key)
+        if group is None:
+            group = self._groups[key] = _Group(self, key, user_id, request)
+            self._spawn(self._refresh(group))
+        subscription = Subscription(user_id, self.limits.max_queue, lambda sub: self._leave(group, sub))
+        group.members.add(subscription)
+        try:
+            await group.ready.wait()
+        except BaseException:
+            subscription.close()
+            raise
+        if group.failure is not None:
+            subscription.close()
+            raise group.failure
+        subscription.greeted = True
+        subscription.push(Message(dict(group.current)))
+        return subscription
+
+    async def longpoll(self, user_id: int, request: KeysRequest, state: str) -> tuple[Message, str]:
+        """Wait until the client's state (see ``hashstate``) is outdated; return the diff and
+        the new state."""
+        previous = decode_state(state)
+        while True:
+            waiter = _Waiter()
+            async with self._slots:
+                values, reads = await self._compute(user_id, request)
+                encoded = {key: None if value is None else encode(value) for key, value in values.items()}
+                message, previous = diff(previous, encoded, value_hash)
+                if message:
+                    return Message(message), encode_state(previous)
+                self._index.update(waiter, reads)
+            try:
+                await waiter.event.wait()
+            finally:
+                self._index.remove(waiter)
+
+    def apply_changes(self, changes: dict[str, Any]) -> None:
+        """Apply a batch of changed values (``None``: no value) and wake who read them."""
+        self.cache.apply(changes)
+        for dependent in self._index.affected(changes):
+            dependent.notify()
+
+    async def messages(self, subscription: Subscription) -> AsyncIterator[Message]:
+        """Iterate a subscription's messages until it ends (helper for adapters and tests)."""
+        with contextlib.suppress(anyio.EndOfStream):
+            while True:
+                yield await subscription.next()
+
+    def statistics(self) -> dict[str, int]:
+        keys, objects = self.cache.statistics()
+        return {
+            "datastore_cache_key_len": keys,
+            "datastore_cache_objects": objects,
+            "autoupdate_groups": len(self._groups),
+            "autoupdate_connections": sum(len(g.members) for g in self._groups.values()),
+            "autoupdate_watched_keys": len(self._index),
+        }
+
+    async def close(self) -> None:
+        """End every stream and stop background work (shutdown)."""
+        for group in list(self._groups.values()):
+            for member in list(group.members):
+                member.end()
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+
+    # -- internals --------------------------------------------------------------------------
+
+    async def _compute(self, user_id: int, request: KeysRequest) -> tuple[dict[str, Any], set[str]]:
+        return await run_complete(
+            self.cache,
+            lambda reader: user_values(reader, self.restricter, user_id, request, self.limits.max_keys),
+        )
+
+    def _spawn(self, coroutine: Any) -> None:
+        task = asyncio.create_task(coroutine)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    def _schedule(self, group: _Group) -> None:
+        if group.dead:
+            return
+        if group.running:
+            group.rerun = True
+        elif not group.scheduled:
+            group.scheduled = True
+            self._spawn(self._refresh(group))
+
+    async def _refresh(self, group: _Group) -> None:
+        first = not group.ready.is_set()
+        if first:
+            admin, _ = await run_complete(self.cache, lambda reader: is_meeting_admin(reader, group.user_id))
+            group.admin = admin
+        slot = contextlib.nullcontext() if group.admin else self._slots
+        async with slot:
+            if group.dead:
+                return
+            group.scheduled, group.running = False, True
+            try:
+                values, reads = await self._compute(group.user_id, group.request)
+            except Exception as error:
+                self._fail(group, error)
+                return
+            finally:
+                group.running = False
+            if group.dead:
+                return
+            encoded = {key: None if value is None else encode(value) for key, value in values.items()}
+            message, group.current = diff(group.current, encoded, same)
+            self._index.update(group, reads)
+            if message and not first:
+                shared = Message(message)
+                for member in list(group.members):
+                    if member.greeted:
+                        member.push(shared)
+            group.ready.set()
+            if not group.members:
+                self._drop(group)
+                return
+        if group.rerun:
+            group.rerun = False
+            self._schedule(group)
+
+    def _fail(self, group: _Group, error: BaseException) -> None:
+        if not group.ready.is_set():
+            group.failure = error
+            group.ready.set()
+        else:
+            log.warning("recompute for user %s failed: %s", group.user_id, error)
+            for member in list(group.members):
+                member.end(error)
+        self._drop(group)
+
+    def _leave(self, group: _Group, subscription: Subscription) -> None:
+        group.members.discard(subscription)
+        if not group.members and group.ready.is_set():
+            self._drop(group)
+
+    def _drop(self, group: _Group) -> None:
+        group.dead = True
+        self._index.remove(group)
+        if self._groups.get(group.key) is group:
+            del self._groups[group.key]

@@ -1,0 +1,52 @@
+"""The dependency index: which dependents (groups, waiting longpolls) read which key.
+
+A change batch wakes exactly the dependents that read a changed key; nobody else is touched.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Protocol
+
+
+class Dependent(Protocol):
+    deps: set[str]
+
+    def notify(self) -> None: ...
+
+
+class DependencyIndex:
+    def __init__(self) -> None:
+        self._by_key: dict[str, set[Dependent]] = {}
+
+    def update(self, dependent: Dependent, keys: set[str]) -> None:
+        """Replace the keys ``dependent`` depends on."""
+        old = dependent.deps
+        for key in old - keys:
+            self._discard(key, dependent)
+        for key in keys - old:
+            self._by_key.setdefault(key, set()).add(dependent)
+        dependent.deps = keys
+
+    def remove(self, dependent: Dependent) -> None:
+        for key in dependent.deps:
+            self._discard(key, dependent)
+        dependent.deps = set()
+
+    def affected(self, keys: Iterable[str]) -> set[Dependent]:
+        found: set[Dependent] = set()
+        for key in keys:
+            dependents = self._by_key.get(key)
+            if dependents:
+                found |= dependents
+        return found
+
+    def __len__(self) -> int:
+        return len(self._by_key)
+
+    def _discard(self, key: str, dependent: Dependent) -> None:
+        dependents = self._by_key.get(key)
+        if dependents is not None:
+            dependents.discard(dependent)
+            if not dependents:
+                del self._by_key[key]

@@ -1,0 +1,44 @@
+"""One message of a stream: changed keys and their encoded values, encoded once for all."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+
+
+class Message:
+    """``key → encoded JSON value`` (``None`` is sent as ``null``).
+
+    The same instance goes to every connection of a group, so its wire form is built once;
+    adapters keep their own derived forms (e.g. the compressed line) in :attr:`derived`.
+    """
+
+    __slots__ = ("_line", "derived", "values")
+
+    def __init__(self, values: dict[str, bytes | None]) -> None:
+        self.values = values
+        self._line: bytes | None = None
+        self.derived: dict[str, bytes] = {}
+
+    def __bool__(self) -> bool:
+        return bool(self.values)
+
+    def __len__(self) -> int:
+        return len(self.values)
+
+    @property
+    def line(self) -> bytes:
+        """The JSON object followed by ``\\n``, keys sorted."""
+        if self._line is None:
+            parts = [
+                b'"%s":%s' % (key.encode(), b"null" if value is None else value)
+                for key, value in sorted(self.values.items())
+            ]
+            self._line = b"{" + b",".join(parts) + b"}\n"
+        return self._line
+
+    def decoded(self) -> dict[str, Any]:
+        """The message as plain Python values (for tests and tools)."""
+        result: dict[str, Any] = msgspec.json.decode(self.line)
+        return result

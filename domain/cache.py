@@ -1,0 +1,111 @@
+"""The per-process cache of datastore objects, shared by every connection.
+
+Whole objects (one ``models`` row per fqid) are cached: fewer queries than single fields, and
+later reads of other fields of the same object are hits. The change stream keeps cached objects
+current; objects the cache never loaded are not stored (spec §6.3). Loads are single-flight per
+fqid and run detached from the waiting request, so one client leaving does not cancel a load
+others wait for. An update that arrives while its object is being loaded wins over the loaded
+value (it is replayed on top).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterable
+from typing import Any
+
+from domain.reader import MISSING, Object, _Missing
+from ports.datastore import Datastore
+
+_Batch = asyncio.Future[None]
+
+
+class Cache:
+    """Objects by fqid; ``None`` means known not to exist. Implements ``DataSource``."""
+
+    def __init__(self, datastore: Datastore) -> None:
+        self._datastore = datastore
+        self._objects: dict[str, Object | None] = {}
+        self._pending: dict[str, _Batch] = {}
+        self._pending_updates: dict[str, dict[str, Any]] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    def lookup(self, fqid: str) -> Object | _Missing | None:
+        return self._objects.get(fqid, MISSING)
+
+    async def load(self, fqids: Iterable[str]) -> None:
+        """Make sure every fqid is cached. Raises ``DatastoreError`` if the datastore fails."""
+        wanted = set(fqids)
+        mine = [f for f in wanted if f not in self._objects and f not in self._pending]
+        waits = {self._pending[f] for f in wanted if f in self._pending}
+        if mine:
+            batch: _Batch = asyncio.get_running_loop().create_future()
+            for fqid in mine:
+                self._pending[fqid] = batch
+                self._pending_updates[fqid] = {}
+            task = asyncio.create_task(self._fetch(mine, batch))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+            waits.add(batch)
+        for wait in waits:
+            await asyncio.shield(wait)
+
+    async def _fetch(self, fqids: list[str], batch: _Batch) -> None:
+        try:
+            objects = await self._datastore.get_objects(fqids)
+        except Exception as error:
+            for fqid in fqids:
+                if self._pending.get(fqid) is batch:
+                    del self._pending[fqid]
+                    self._pending_updates.pop(fqid, None)
+            batch.set_exception(error)
+            batch.exception()  # mark retrieved: waiters may all have left
+            return
+        for fqid in fqids:
+            if self._pending.get(fqid) is not batch:
+                continue  # reset while loading
+            del self._pending[fqid]
+            obj = objects.get(fqid)
+            updates = self._pending_updates.pop(fqid)
+            if updates:
+                obj = _merged(obj, updates)
+            self._objects[fqid] = obj
+        batch.set_result(None)
+
+    def apply(self, changes: dict[str, Any]) -> None:
+        """Apply one batch of changed keys atomically (``None`` = the key has no value)."""
+        for key, value in changes.items():
+            fqid, _, field = key.rpartition("/")
+            if fqid in self._objects:
+                obj = self._objects[fqid]
+                if obj is None:
+                    if value is None:
+                        continue
+                    obj = self._objects[fqid] = {}
+                if value is None:
+                    obj.pop(field, None)
+                else:
+                    obj[field] = value
+            elif fqid in self._pending_updates:
+                self._pending_updates[fqid][field] = value
+
+    def reset(self) -> None:
+        """Forget everything (``CACHE_RESET``); loads in flight are discarded."""
+        self._objects.clear()
+        self._pending.clear()
+        self._pending_updates.clear()
+
+    def statistics(self) -> tuple[int, int]:
+        """``(number of cached keys, number of cached objects)`` for metrics."""
+        keys = sum(len(obj) for obj in self._objects.values() if obj)
+        return keys, len(self._objects)
+
+
+def _merged(obj: Object | None, updates: dict[str, Any]) -> Object | None:
+    result = dict(obj or {})
+    for field, value in updates.items():
+        if value is None:
+            result.pop(field, None)
+        else:
+            result[field] = value
+    return result if result or obj is not None else None

@@ -1,0 +1,60 @@
+"""Keys (``collection/id/field``) and fqids (``collection/id``): parsing and building."""
+
+from __future__ import annotations
+
+from domain.schema import is_valid_collection_field
+
+Key = str
+Fqid = str
+
+
+class KeyParseError(ValueError):
+    """A string that is not a valid key."""
+
+
+def parse_key(text: str) -> tuple[str, int, str]:
+    """Split a key like upstream's ``FromString``: collection before the first ``/``, field after
+    the last, id in between (junk ids parse as 0). Fails on fewer than two ``/`` or an unknown
+    collection-field."""
+    first = text.find("/")
+    last = text.rfind("/")
+    if first < 0 or first == last:
+        raise KeyParseError(f"invalid key: {text}")
+    collection, raw_id, name = text[:first], text[first + 1 : last], text[last + 1 :]
+    if not is_valid_collection_field(collection, name):
+        raise KeyParseError(f"invalid key: {text}")
+    return collection, _atoi(raw_id), name
+
+
+def _atoi(text: str) -> int:
+    try:
+        value = int(text, 10)
+    except ValueError:
+        return 0
+    return value if text.strip() == text and "_" not in text else 0
+
+
+def make_key(collection: str, id: int, field: str) -> Key | None:
+    """``collection/id/field`` if it is a valid key (known collection-field, id > 0), else None."""
+    if id <= 0 or not is_valid_collection_field(collection, field):
+        return None
+    return f"{collection}/{id}/{field}"
+
+
+def split_key(key: Key) -> tuple[Fqid, str]:
+    """``("collection/id", "field")`` of a key known to be well formed."""
+    fqid, _, field = key.rpartition("/")
+    return fqid, field
+
+
+def split_fqid(fqid: Fqid) -> tuple[str, int]:
+    collection, _, raw_id = fqid.partition("/")
+    return collection, int(raw_id)
+
+
+def collection_of(key: str) -> str:
+    return key[: key.find("/")]
+
+
+def id_of(key: Key) -> int:
+    return int(key.split("/", 2)[1])

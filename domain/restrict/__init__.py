@@ -1,0 +1,41 @@
+"""The restrict step: what a user may see of the values a computation reads.
+
+The keysbuilder follows relations through a :class:`RestrictingReader`, so relation values are
+already filtered when they are followed, and the final values pass the same filter. The rules
+per collection are plugged in behind the :class:`Restricter` protocol.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any, Protocol
+
+from domain.reader import Reader
+
+
+class UserRestriction(Protocol):
+    """The restriction for one user within one computation (it may memoize decisions)."""
+
+    def restrict(self, values: dict[str, Any]) -> dict[str, Any]:
+        """The same keys; a value the user may not see becomes ``None``, relation values are
+        filtered to visible targets."""
+        ...
+
+
+class Restricter(Protocol):
+    def for_user(self, reader: Reader, user_id: int) -> UserRestriction:
+        """Start restricting for ``user_id`` (0: public access), reading through ``reader``."""
+        ...
+
+
+class RestrictingReader:
+    """A value reader that returns only what the user may see."""
+
+    __slots__ = ("_restriction", "reader")
+
+    def __init__(self, reader: Reader, restriction: UserRestriction) -> None:
+        self.reader = reader
+        self._restriction = restriction
+
+    def get_many(self, keys: Iterable[str]) -> dict[str, Any]:
+        return self._restriction.restrict(self.reader.get_many(keys))

@@ -1,0 +1,219 @@
+"""``python -m simulator``: the whole service offline, plus its tools.
+
+Subcommands: ``serve`` (default) runs the real HTTP app under Granian over an in-memory datastore
+and a fake Redis reachable over TCP; ``token`` prints development credentials; ``write`` sends a
+change the way the datastore writer announces it; ``generate`` writes a generated meeting.
+
+This module is an entry point, so it is the one place where simulator parts and production
+adapters are wired together.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+import threading
+from pathlib import Path
+from typing import Any
+
+import msgspec
+
+OPTIONS_VARIABLE = "AUTOUPDATE_SIMULATOR_OPTIONS"
+log = logging.getLogger("autoupdate.simulator")
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    command = args.command or "serve"
+    if command == "token":
+        return _token(args)
+    if command == "write":
+        return _write(args)
+    if command == "generate":
+        from simulator import generate
+
+        return generate.main(args.rest)
+    return _serve(args)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m simulator", description=__doc__.split("\n\n")[0])
+    commands = parser.add_subparsers(dest="command")
+    serve = commands.add_parser("serve", help="run the service on simulated data (default)")
+    _serve_options(serve)
+    _serve_options(parser)
+    token = commands.add_parser("token", help="print development credentials for a user")
+    token.add_argument("user_id", type=int)
+    token.add_argument("--session", default=None, help="session id (default: random)")
+    write = commands.add_parser("write", help="XADD a change to ModifiedFields, as the datastore writer does")
+    write.add_argument("changes", nargs="+", metavar="KEY=JSON", help="e.g. motion/1/title='\"New\"'")
+    write.add_argument("--redis", default="localhost:6379", help="host:port of the (fake) Redis")
+    generate = commands.add_parser("generate", help="write a generated meeting as an export JSON")
+    generate.add_argument("rest", nargs=argparse.REMAINDER, help="options of python -m simulator.generate")
+    return parser
+
+
+def _serve_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--host", default="127.0.0.1", help="listen address (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=9012, help="HTTP port (default 9012)")
+    parser.add_argument("--redis-port", type=int, default=6379, help="fake Redis port (default 6379)")
+    parser.add_argument("--data", type=Path, help="serve an OpenSlides export JSON instead of generated data")
+    parser.add_argument("--participants", type=int, default=200, help="generated participants (default 200)")
+    parser.add_argument("--motions", type=int, default=40, help="generated motions (default 40)")
+    parser.add_argument("--agenda-items", type=int, default=20, help="generated agenda items (default 20)")
+    parser.add_argument("--polls", type=int, default=6, help="generated polls (default 6)")
+    parser.add_argument("--seed", type=int, default=1, help="generator seed (default 1)")
+    parser.add_argument("--auth", action="store_true", help="check tokens; default: no credentials = user 1")
+    parser.add_argument(
+        "--unrestricted", action="store_true", help="skip all permission checks (development only)"
+    )
+
+
+# -- serve ----------------------------------------------------------------------------------
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from fakeredis import TcpFakeServer
+
+    logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
+    if args.data is not None and not args.data.is_file():
+        print(f"error: --data {args.data}: no such file", file=sys.stderr)
+        return 2
+    try:
+        redis = TcpFakeServer(("127.0.0.1", args.redis_port), server_type="redis")
+    except OSError as error:
+        print(f"error: fake Redis can not listen on port {args.redis_port}: {error}", file=sys.stderr)
+        return 2
+    threading.Thread(target=redis.serve_forever, daemon=True, name="fake-redis").start()
+    log.info("fake Redis listening on 127.0.0.1:%s", args.redis_port)
+    options = {
+        "data": str(args.data) if args.data else None,
+        "sizes": {
+            "participants": args.participants,
+            "motions": args.motions,
+            "agenda_items": args.agenda_items,
+            "polls": args.polls,
+            "seed": args.seed,
+        },
+        "auth": args.auth,
+    }
+    os.environ[OPTIONS_VARIABLE] = json.dumps(options)
+    os.environ.setdefault("OPENSLIDES_DEVELOPMENT", "true")
+    os.environ.update(
+        AUTOUPDATE_HOST=args.host,
+        AUTOUPDATE_PORT=str(args.port),
+        AUTOUPDATE_WORKERS="1",  # the in-memory datastore lives in the one worker
+        MESSAGE_BUS_HOST="127.0.0.1",
+        MESSAGE_BUS_PORT=str(args.redis_port),
+    )
+    if args.unrestricted:
+        os.environ["AUTOUPDATE_UNRESTRICTED"] = "true"
+    from adapters.config import ConfigError, load_config
+    from adapters.server import serve
+
+    try:
+        config = load_config(os.environ)
+    except ConfigError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    try:
+        serve(config, "simulator.__main__:create_app")
+    finally:
+        redis.shutdown()
+    return 0
+
+
+def create_app() -> Any:
+    """Granian factory: runs in the worker process and builds the simulated service there."""
+    from adapters.http.app import AutoupdateApp
+
+    return AutoupdateApp(_build)
+
+
+async def _build() -> Any:
+    from adapters.auth_jwt import DefaultUserAuthenticator, JwtAuthenticator
+    from adapters.compose import assemble
+    from adapters.config import load_config
+    from adapters.redis_bus import RedisBus
+    from simulator.datastore import MemoryDatastore
+
+    logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
+    config = load_config(os.environ)
+    options = json.loads(os.environ.get(OPTIONS_VARIABLE, "{}"))
+    datastore = MemoryDatastore()
+    datastore.load_export(_initial_data(options))
+    jwt = JwtAuthenticator(config.token_key, config.cookie_key, config.auth_url)
+    authenticator = jwt if options.get("auth") else DefaultUserAuthenticator(jwt)
+    bus = RedisBus(config.message_bus_host, config.message_bus_port)
+    service = assemble(
+        config, datastore, bus, authenticator, logouts=jwt.feed_logouts, before_changes=_writer(datastore)
+    )
+    service.on_shutdown.extend([bus.close, jwt.aclose])
+    log.info("simulator ready on port %s", config.autoupdate_port)
+    return service
+
+
+def _initial_data(options: dict[str, Any]) -> dict[str, Any]:
+    if options.get("data"):
+        from simulator.export import read_export
+
+        log.info("loading export %s", options["data"])
+        return read_export(Path(options["data"]))
+    from simulator.generate import generate_meeting
+
+    sizes = options.get("sizes", {})
+    log.info("generating a meeting: %s", sizes)
+    return generate_meeting(**sizes)
+
+
+def _writer(datastore: Any) -> Any:
+    def write(changes: dict[str, Any]) -> None:
+        try:
+            datastore.apply_changes(changes, information={"simulator": "redis write"})
+        except ValueError as error:
+            log.warning("change not written to the simulated datastore: %s", error)
+
+    return write
+
+
+# -- token and write ------------------------------------------------------------------------
+
+
+def _token(args: argparse.Namespace) -> int:
+    from simulator.tokens import mint
+
+    credentials = mint(args.user_id, session_id=args.session)
+    header, cookie = credentials.curl_args()
+    print(f"Authentication: {credentials.authentication_header}")
+    print(f"Cookie: refreshId={credentials.cookie}")
+    print(f"curl {header} {cookie} ...")
+    return 0
+
+
+def _write(args: argparse.Namespace) -> int:
+    import redis
+
+    fields: dict[str, str] = {}
+    for change in args.changes:
+        key, sep, raw = change.partition("=")
+        if not sep:
+            print(f"error: {change!r} is not KEY=JSON", file=sys.stderr)
+            return 2
+        try:
+            msgspec.json.decode(raw)
+            fields[key] = raw
+        except msgspec.DecodeError:
+            fields[key] = json.dumps(raw)
+    host, _, port = args.redis.rpartition(":")
+    client = redis.Redis(host=host or "localhost", port=int(port))
+    entry = client.xadd("ModifiedFields", fields)  # type: ignore[arg-type]
+    print(f"XADD ModifiedFields {entry.decode() if isinstance(entry, bytes) else entry}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

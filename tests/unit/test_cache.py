@@ -1,0 +1,86 @@
+"""The shared cache: single-flight loads, updates, and errors that do not poison it."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+
+from domain.cache import Cache
+from domain.reader import MISSING
+from ports.datastore import DatastoreError
+from tests.fakes import FlatDatastore
+
+
+class SlowDatastore(FlatDatastore):
+    """Holds every read until ``release`` is set."""
+
+    def __init__(self, data: dict[str, Any]) -> None:
+        super().__init__(data)
+        self.release = asyncio.Event()
+
+    async def get_objects(self, fqids, position=None):  # type: ignore[no-untyped-def]
+        await self.release.wait()
+        return await super().get_objects(fqids, position)
+
+
+def test_concurrent_loads_of_one_object_read_the_datastore_once() -> None:
+    async def main() -> None:
+        datastore = SlowDatastore({"user/1/username": "a"})
+        cache = Cache(datastore)
+        waiting = [asyncio.create_task(cache.load(["user/1"])) for _ in range(5)]
+        await asyncio.sleep(0)
+        datastore.release.set()
+        await asyncio.gather(*waiting)
+        assert datastore.reads == 1
+        assert cache.lookup("user/1") == {"username": "a"}
+        assert cache.lookup("user/2") is MISSING
+
+    asyncio.run(main())
+
+
+def test_update_during_load_wins_over_the_loaded_value() -> None:
+    async def main() -> None:
+        datastore = SlowDatastore({"user/1/username": "old", "user/1/id": 1})
+        cache = Cache(datastore)
+        load = asyncio.create_task(cache.load(["user/1"]))
+        await asyncio.sleep(0)
+        cache.apply({"user/1/username": "new"})
+        datastore.release.set()
+        await load
+        assert cache.lookup("user/1") == {"username": "new", "id": 1}
+
+    asyncio.run(main())
+
+
+def test_updates_of_objects_never_loaded_are_not_stored() -> None:
+    cache = Cache(FlatDatastore())
+    cache.apply({"user/1/username": "x"})
+    assert cache.lookup("user/1") is MISSING
+
+
+def test_known_missing_object_is_created_by_an_update_and_deleted_fields_vanish() -> None:
+    async def main() -> None:
+        cache = Cache(FlatDatastore({"user/1/id": 1, "user/1/username": "a"}))
+        await cache.load(["user/1", "user/2"])
+        assert cache.lookup("user/2") is None
+        cache.apply({"user/2/id": 2, "user/1/username": None})
+        assert cache.lookup("user/2") == {"id": 2}
+        assert cache.lookup("user/1") == {"id": 1}
+
+    asyncio.run(main())
+
+
+def test_a_failed_load_raises_and_a_later_load_retries() -> None:
+    async def main() -> None:
+        datastore = FlatDatastore({"user/1/id": 1})
+        datastore.fail = DatastoreError("down")
+        cache = Cache(datastore)
+        with pytest.raises(DatastoreError):
+            await cache.load(["user/1"])
+        datastore.fail = None
+        await cache.load(["user/1"])
+        assert cache.lookup("user/1") == {"id": 1}
+
+    asyncio.run(main())

@@ -1,0 +1,184 @@
+"""The meeting generator: deterministic, sized as asked, realistic roles, consistent data."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from simulator.consistency import check_consistency
+from simulator.generate import generate_meeting, main
+
+SHARED = Path(__file__).resolve().parents[2].parent / "shared" / "openslides"
+SMALL = {"participants": 60, "motions": 20, "agenda_items": 10, "polls": 4}
+
+
+@pytest.fixture(scope="module")
+def small() -> dict[str, Any]:
+    return generate_meeting(**SMALL)
+
+
+@pytest.fixture(scope="module")
+def default() -> dict[str, Any]:
+    return generate_meeting()
+
+
+def _members(export: dict[str, Any], group_name: str) -> list[int]:
+    (group,) = (g for g in export["group"].values() if g["name"] == group_name)
+    members: list[int] = group.get("meeting_user_ids", [])
+    return members
+
+
+def test_same_seed_gives_identical_output(small: dict[str, Any]) -> None:
+    assert json.dumps(generate_meeting(**SMALL)) == json.dumps(small)
+
+
+def test_different_seed_gives_different_output(small: dict[str, Any]) -> None:
+    assert json.dumps(generate_meeting(**SMALL, seed=2)) != json.dumps(small)
+
+
+def test_counts_match_the_parameters() -> None:
+    export = generate_meeting(
+        participants=80, motions=30, agenda_items=12, speakers_per_list=5, polls=7, projectors=3, seed=4
+    )
+    assert len(export["user"]) == len(export["meeting_user"]) == 80
+    assert len(export["motion"]) == 30
+    assert len(export["agenda_item"]) == 12
+    assert len(export["speaker"]) == 12 * 5
+    assert len(export["poll"]) == 7
+    assert len(export["projector"]) == 3
+    assert list(export["organization"]) == ["1"] and list(export["meeting"]) == ["1"]
+    assert len(export["committee"]) == 1
+
+
+def test_default_size_matches_the_benchmark_data(default: dict[str, Any]) -> None:
+    assert len(default["meeting_user"]) == 2000
+    assert len(default["motion"]) == 400
+    assert len(default["agenda_item"]) == 150
+    assert len(default["speaker"]) == 1500
+    assert len(default["poll"]) == 30
+    assert len(default["projector"]) == 2
+    assert {"motion_submitter", "motion_category", "motion_block", "motion_comment_section"} <= set(default)
+    assert {"motion_change_recommendation", "option", "vote", "projection", "personal_note"} <= set(default)
+
+
+def test_role_mix_is_one_percent_admins_five_percent_staff(default: dict[str, Any]) -> None:
+    assert len(_members(default, "Admin")) == 20
+    assert len(_members(default, "Staff")) == 100
+    assert len(_members(default, "Delegates")) == 1880
+    assert _members(default, "Anonymous") == []
+    memberships = [mu["group_ids"] for mu in default["meeting_user"].values()]
+    assert all(len(groups) == 1 for groups in memberships)
+
+
+def test_special_groups_and_public_access_are_set(small: dict[str, Any]) -> None:
+    meeting = small["meeting"]["1"]
+    names = {g["id"]: g["name"] for g in small["group"].values()}
+    assert names[meeting["default_group_id"]] == "Delegates"
+    assert names[meeting["admin_group_id"]] == "Admin"
+    assert names[meeting["anonymous_group_id"]] == "Anonymous"
+    assert meeting["enable_anonymous"] is True
+    assert small["organization"]["1"]["enable_anonymous"] is True
+    assert small["projector"][str(meeting["reference_projector_id"])]
+
+
+def test_superadmin_is_user_1_and_in_the_admin_group(small: dict[str, Any]) -> None:
+    admin = small["user"]["1"]
+    assert admin["organization_management_level"] == "superadmin"
+    assert admin["meeting_user_ids"] == [1]
+    assert 1 in _members(small, "Admin")
+
+
+def test_usernames_and_names_are_distinct(default: dict[str, Any]) -> None:
+    users = list(default["user"].values())
+    assert len({u["username"] for u in users}) == len(users)
+    assert len({(u.get("first_name"), u["last_name"]) for u in users}) == len(users)
+
+
+def test_group_permissions_exist_in_the_permission_list(small: dict[str, Any]) -> None:
+    yaml = pytest.importorskip("yaml")
+    path = SHARED / "meta" / "permission.yml"
+    if not path.exists():
+        pytest.skip(f"{path} not present")
+
+    def names(tree: dict[str, Any] | None) -> set[str]:
+        return set() if not tree else {n for key, sub in tree.items() for n in {key} | names(sub)}
+
+    known = {f"{c}.{p}" for c, tree in yaml.safe_load(path.read_text()).items() for p in names(tree)}
+    for group in small["group"].values():
+        assert set(group["permissions"]) <= known, group["name"]
+    staff = next(g for g in small["group"].values() if g["name"] == "Staff")
+    assert {"motion.can_manage", "agenda_item.can_manage", "user.can_manage"} <= set(staff["permissions"])
+
+
+def test_polls_cover_every_state(default: dict[str, Any]) -> None:
+    polls = default["poll"].values()
+    assert {p["state"] for p in polls} == {"created", "started", "finished", "published"}
+    assert {p["content_object_id"].split("/")[0] for p in polls} == {"motion", "assignment", "topic"}
+    started = [p for p in polls if p["state"] == "started"]
+    assert all(not p.get("voted_ids") for p in started)
+
+
+def test_projectors_show_a_motion_and_the_current_list_of_speakers(default: dict[str, Any]) -> None:
+    current = [p for p in default["projection"].values() if p.get("current_projector_id")]
+    assert any(p["content_object_id"].startswith("motion/") for p in current)
+    assert any(p.get("type") == "current_los" for p in current)
+
+
+def test_zero_consistency_problems_at_small_size(small: dict[str, Any]) -> None:
+    assert check_consistency(small) == []
+
+
+def test_zero_consistency_problems_at_default_size(default: dict[str, Any]) -> None:
+    assert check_consistency(default) == []
+
+
+def test_zero_consistency_problems_at_tiny_sizes() -> None:
+    export = generate_meeting(
+        participants=3, motions=1, agenda_items=1, speakers_per_list=5, polls=3, projectors=1
+    )
+    assert check_consistency(export) == []
+
+
+def test_output_survives_a_json_round_trip(small: dict[str, Any]) -> None:
+    assert json.loads(json.dumps(small)) == small
+    assert small["_migration_index"] > 0
+
+
+def test_consistency_check_reports_one_sided_relations(small: dict[str, Any]) -> None:
+    broken = json.loads(json.dumps(small))
+    motion = broken["motion"]["1"]
+    broken["motion_state"][str(motion["state_id"])]["motion_ids"].remove(1)
+    del broken["motion"]["2"]["title"]
+    broken["motion"]["3"]["no_such_field"] = 1
+    problems = check_consistency(broken)
+    assert any(p.startswith("motion/1/state_id:") and "does not contain 1" in p for p in problems)
+    assert "motion/2/title: required field is not set" in problems
+    assert "motion/3/no_such_field: unknown field" in problems
+
+
+def test_consistency_check_on_the_real_export() -> None:
+    path = SHARED / "data" / "example-data.json"
+    if not path.exists():
+        pytest.skip(f"{path} not present")
+    problems = check_consistency(json.loads(path.read_text(encoding="utf-8")))
+    print(f"example-data.json: {len(problems)} problems", *problems, sep="\n")
+
+
+def test_invalid_sizes_are_refused() -> None:
+    with pytest.raises(ValueError, match="participants"):
+        generate_meeting(participants=2)
+    with pytest.raises(ValueError, match="agenda_items"):
+        generate_meeting(agenda_items=0)
+
+
+def test_command_line_writes_the_export(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "meeting.json"
+    argv = ["--participants", "30", "--motions", "5", "--agenda-items", "6", "--polls", "2", "--seed", "3"]
+    assert main([*argv, "-o", str(out)]) == 0
+    export = json.loads(out.read_text(encoding="utf-8"))
+    assert len(export["user"]) == 30
+    assert export == generate_meeting(participants=30, motions=5, agenda_items=6, polls=2, seed=3)
+    assert "user 30" in capsys.readouterr().err
