@@ -14,7 +14,8 @@ from domain.autoupdate import Autoupdate, Limits
 from domain.cache import Cache
 from domain.changes import parse_changes
 from domain.restrict import Restricter
-from domain.restrict.modes import FailClosed, Unrestricted
+from domain.restrict.modes import Unrestricted
+from domain.restrict.restricter import PermissionRestricter
 from ports.auth import Authenticator
 from ports.datastore import Datastore
 from ports.messagebus import MessageBus
@@ -33,7 +34,7 @@ def restricter(config: Config) -> Restricter:
         for _ in range(3):
             log.warning(UNRESTRICTED_WARNING)
         return Unrestricted()
-    return FailClosed()
+    return PermissionRestricter()
 
 
 def assemble(

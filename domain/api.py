@@ -8,18 +8,33 @@ with stable signatures. Example::
     request = parse_request(b'[{"ids": [1], "collection": "user", "fields": {"username": null}}]')
     resolve_keys(request, {"user/1/username": "admin"})  # {"user/1/username"}
 
+    visible_keys(data, user_id=5, keys=["motion/1/title"])      # what user 5 may see
+    restricted_values(data, user_id=5, keys=["motion/1/title"])  # ... with relation lists filtered
+    print(explain(data, user_id=5, key="motion/1/title"))        # which rule decided, on which data
+
 Errors are :class:`domain.errors.ClientError` subclasses carrying the wire ``type`` and ``msg``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from domain.keysbuilder import KeysRequest, parse_many, resolve
 from domain.reader import FlatSource, Reader
+from domain.restrict.context import Decision
+from domain.restrict.restricter import PermissionRestricter, UserPermissions
+from domain.schema import field as schema_field
 
-__all__ = ["KeysRequest", "parse_request", "resolve_keys"]
+__all__ = [
+    "Decision",
+    "KeysRequest",
+    "explain",
+    "parse_request",
+    "resolve_keys",
+    "restricted_values",
+    "visible_keys",
+]
 
 
 def parse_request(body: bytes | str) -> KeysRequest:
@@ -31,3 +46,84 @@ def resolve_keys(request: KeysRequest, data: Mapping[str, Any]) -> set[str]:
     """The keys ``request`` stands for over ``data``, a flat mapping ``"collection/id/field"`` →
     decoded JSON value, read without any permission check."""
     return set(resolve(request, Reader(FlatSource(data))))
+
+
+def restricted_values(data: Mapping[str, Any], user_id: int, keys: Iterable[str]) -> dict[str, Any]:
+    """The values of ``keys`` that user ``user_id`` (0: public access) may see, with relation
+    values filtered to visible targets; invisible or empty keys are left out."""
+    restriction = _restriction(data, user_id)
+    values = {key: restriction.value(key, data.get(key)) for key in keys}
+    return {key: value for key, value in values.items() if value is not None}
+
+
+def visible_keys(data: Mapping[str, Any], user_id: int, keys: Iterable[str]) -> set[str]:
+    """The keys among ``keys`` that user ``user_id`` may see (and that have a value)."""
+    return set(restricted_values(data, user_id, keys))
+
+
+def explain(data: Mapping[str, Any], user_id: int, key: str) -> Explanation:
+    """Why ``key`` is (not) visible for ``user_id``: the deciding rule, its reads, and the
+    decisions it relied on (including those for the targets of a relation value)."""
+    restriction = _restriction(data, user_id, explain=True)
+    value = restriction.value(key, data.get(key))
+    context = restriction.context
+    collection, raw_id, name = key.split("/")
+    field = schema_field(collection, name)
+    own = (collection, field.mode if field else "", int(raw_id))
+    decisions = [context.decisions[own]] if own in context.decisions else []
+    return Explanation(key, user_id, data.get(key), value, decisions, context.decisions)
+
+
+class Explanation:
+    """The answer of :func:`explain`; ``str()`` renders it for people."""
+
+    def __init__(
+        self,
+        key: str,
+        user_id: int,
+        stored: Any,
+        visible_value: Any,
+        decisions: list[Decision],
+        all_decisions: Mapping[tuple[str, str, int], Decision],
+    ) -> None:
+        self.key = key
+        self.user_id = user_id
+        self.stored = stored
+        self.visible_value = visible_value
+        self.decisions = decisions
+        self.all_decisions = all_decisions
+
+    def __str__(self) -> str:
+        lines = [f"{self.key} for user {self.user_id}:"]
+        if self.stored is None:
+            lines.append("  no value stored: nothing to decide")
+        elif self.visible_value is None:
+            lines.append("  NOT visible")
+        elif self.visible_value == self.stored:
+            lines.append("  visible")
+        else:
+            lines.append(f"  visible, filtered to {self.visible_value!r} (stored: {self.stored!r})")
+        lines.extend(decision.render(1) for decision in self.decisions)
+        targets = [
+            d for d in self.all_decisions.values() if d not in self.decisions and _top(d, self.decisions)
+        ]
+        if targets:
+            lines.append("  relation targets:")
+            lines.extend(decision.render(2) for decision in targets)
+        return "\n".join(lines)
+
+
+def _top(decision: Decision, own: list[Decision]) -> bool:
+    return not any(_contains(parent, decision) for parent in own)
+
+
+def _contains(parent: Decision, decision: Decision) -> bool:
+    return any(child is decision or _contains(child, decision) for child in parent.because)
+
+
+def _restriction(data: Mapping[str, Any], user_id: int, *, explain: bool = False) -> UserPermissions:
+    restricter = PermissionRestricter()
+    restriction = restricter.for_user(Reader(FlatSource(data)), user_id)
+    if explain:
+        restriction.context.enable_explain()
+    return restriction

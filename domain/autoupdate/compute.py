@@ -49,9 +49,13 @@ def user_values(
     """Every key of the request with the value ``user_id`` may see (``None``: nothing)."""
     if user_id != 0 and not reader.exists(f"user/{user_id}"):
         raise AuthError("Your user account does not exist anymore.")
-    restricted = RestrictingReader(reader, restricter.for_user(reader, user_id))
+    restriction = restricter.for_user(reader, user_id)
+    restricted = RestrictingReader(reader, restriction)
     keys = resolve(request, restricted, max_keys=max_keys)
-    return restricted.get_many(keys)
+    values = restricted.get_many(keys)
+    if reader.complete:
+        restriction.report()
+    return values
 
 
 def is_meeting_admin(reader: Reader, user_id: int) -> bool:

@@ -1,33 +1,40 @@
 """Decoding of request bodies with the error texts of Go's ``encoding/json``.
 
 Clients see the upstream service's messages (spec §3.8, §4.4), and those are Go's. msgspec
-decodes the happy path; only a body it rejects (malformed, trailing bytes after the first
-value, too deep) goes through :func:`scan_first_value`, an iterative port of Go's scanner, which
-finds Go's syntax message or the end of the first value. Like Go's ``Decoder.Decode``, only the
-first JSON value counts; what follows it is ignored.
+decodes the happy path. A body it rejects goes to Python's C decoder, which reads only the
+first JSON value (like Go's ``Decoder.Decode``; trailing bytes are ignored) and, for malformed
+input, tells where the first error is and what it expected there. From that point
+:func:`scan`, a port of Go's scanner, reproduces Go's message, so error texts cost no
+Python-speed pass over a large body. Both grammars are RFC 8259; Python's extra constants
+(``NaN``, ``Infinity``) are rejected with Go's texts.
 """
 
 from __future__ import annotations
 
 import json
 import re
+import sys
 from typing import Any
 
 import msgspec
 
 from domain.errors import InvalidError, JSONError
 
-MAX_NESTING = 10_000
-"""Go's scanner limit (``maxNestingDepth``); deeper input is rejected without reading on."""
-
 _INCOMPLETE = "Body is not complete"
 _SPACE = re.compile(rb"[ \t\r\n]*")
 _STRING_RUN = re.compile(rb'[^"\\\x00-\x1f]*')
 _DIGITS = re.compile(rb"[0-9]*")
+_SURROGATES = re.compile(r"[\ud800-\udfff]|\\u[dD][89a-fA-F]")
 _HEX = frozenset(b"0123456789abcdefABCDEF")
 _ESCAPES = frozenset(b'"\\/bfnrt')
+_NUMBER_BYTES = frozenset(b"0123456789+-.eE")
 _LITERALS = {ord("t"): b"true", ord("f"): b"false", ord("n"): b"null"}
 _GO_ESCAPES = {7: "\\a", 8: "\\b", 9: "\\t", 10: "\\n", 11: "\\v", 12: "\\f", 13: "\\r", 92: "\\\\"}
+_MODES = {
+    "Expecting value": ("value", False),
+    "Expecting property name enclosed in double quotes": ("key", True),
+    "Expecting ':' delimiter": ("colon", True),
+}
 
 
 class NestingTooDeep(Exception):
@@ -88,33 +95,90 @@ def decode_first(body: bytes) -> Any:
         return msgspec.json.decode(body)
     except (ValueError, RecursionError):  # msgspec.DecodeError is a ValueError
         pass
-    start = _run_end(_SPACE, body, 0)
-    end = scan_first_value(body, start)
-    text = body[start:end].decode("utf-8", "replace")  # Go replaces invalid UTF-8 the same way
+    text = body.decode("utf-8", "surrogateescape")  # keeps a 1:1 way back to the bytes
+    start = len(text) - len(text.lstrip(" \t\r\n"))
     try:
-        return msgspec.json.decode(text)
+        value, end = _DECODER.raw_decode(text, start)
+    except json.JSONDecodeError as err:
+        raise _go_error(body, text, start, err) from None
     except RecursionError:
         raise NestingTooDeep from None
-    except ValueError:
-        pass
+    if type(value) in (int, float):  # Go reads on after a top-level "1." (all ASCII: end is a byte offset)
+        _number_end(body, end)
+    return _replace_lone_surrogates(value) if _SURROGATES.search(text) else value
+
+
+def _reject_constant(name: str) -> Any:
+    if name == "-Infinity":
+        raise _syntax(ord("I"), "in numeric literal")
+    raise _syntax(ord(name[0]), "looking for beginning of value")
+
+
+def _parse_int(literal: str) -> int | float:
+    """Python refuses to convert huge digit strings; Go reads them (and then rejects them)."""
+    return int(literal) if len(literal) < sys.int_info.str_digits_check_threshold else float(literal)
+
+
+_DECODER = json.JSONDecoder(parse_constant=_reject_constant, parse_int=_parse_int)
+
+
+def _go_error(data: bytes, text: str, start: int, err: json.JSONDecodeError) -> Exception:
+    """Go's error for a body Python found malformed at ``err.pos``, by running Go's scanner
+    from there in the state Python's message describes."""
+    pos = len(text[: err.pos].encode("utf-8", "surrogateescape"))
     try:
-        # Valid for Go but not for msgspec: lone surrogate escapes, numbers beyond float range.
-        return _replace_lone_surrogates(json.loads(text))
-    except RecursionError:
-        raise NestingTooDeep from None
+        if err.msg.startswith("Unterminated string"):
+            return InvalidError(_INCOMPLETE)
+        if err.msg.startswith(("Invalid \\escape", "Invalid control character")):
+            _scan_string(data, pos)
+        elif err.msg.startswith("Invalid \\uXXXX escape"):  # reported at the "u"
+            _scan_string(data, pos - 1)
+        elif err.msg == "Expecting ',' delimiter":
+            scan(data, _number_end(data, pos), "next", [_in_object(text, start, err.pos)])
+        else:
+            mode, in_object = _MODES[err.msg]
+            scan(data, pos, mode, [in_object])
+    except (JSONError, InvalidError) as go_error:
+        return go_error
+    raise AssertionError(f"Go's scanner accepts what Python rejects: {err}")  # pragma: no cover
 
 
-def scan_first_value(data: bytes, pos: int) -> int:
-    """Check the JSON value starting at ``pos`` as Go's scanner does; return where it ends."""
+def _number_end(data: bytes, pos: int) -> int:
+    """Python ends ``1.`` or ``1e`` before the dot; Go reads on and fails inside the number."""
+    if pos >= len(data) or data[pos] not in b".eE":
+        return pos
+    begin = pos
+    while begin > 0 and data[begin - 1] in _NUMBER_BYTES:
+        begin -= 1
+    if begin == pos or data[begin] not in b"-0123456789":
+        return pos  # the value before was a literal such as ``true``
+    return _scan_number(data, begin)
+
+
+def _in_object(text: str, start: int, pos: int) -> bool:
+    """Whether the innermost open container at ``pos`` is an object: only there does a ``]``
+    fail right at ``pos``."""
+    try:
+        _DECODER.raw_decode(text[:pos] + "]", start)
+    except json.JSONDecodeError as probe:
+        return probe.pos == pos
+    return False
+
+
+def scan(data: bytes, pos: int, mode: str = "value", stack: list[bool] | None = None) -> int:
+    """Check JSON as Go's scanner does, from ``pos`` in ``mode`` with the open containers in
+    ``stack`` (True: object), and return where the value ends; the defaults check one value.
+
+    Raises Go's errors, as :func:`decode_first` documents.
+    """
     n = len(data)
-    stack: list[bool] = []  # True: inside an object, False: inside an array
-    mode = "value"  # value | value_or_end | key | key_or_end | colon | next
+    stack = [] if stack is None else stack
     while True:
         pos = _run_end(_SPACE, data, pos)
         if pos >= n:
             raise InvalidError(_INCOMPLETE)
         c = data[pos]
-        if mode == "next":
+        if mode == "next":  # after a value inside a container
             in_object = stack[-1]
             if c == 0x2C:  # ,
                 mode, pos = ("key" if in_object else "value"), pos + 1
@@ -142,8 +206,6 @@ def scan_first_value(data: bytes, pos: int) -> int:
             pos += 1
         elif c in (0x7B, 0x5B):  # { [
             stack.append(c == 0x7B)
-            if len(stack) > MAX_NESTING:
-                raise NestingTooDeep
             mode, pos = ("key_or_end" if c == 0x7B else "value_or_end"), pos + 1
             continue
         elif c == 0x22:

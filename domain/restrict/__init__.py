@@ -21,6 +21,10 @@ class UserRestriction(Protocol):
         filtered to visible targets."""
         ...
 
+    def report(self) -> None:
+        """Called once the computation has read a complete state: log what was inconsistent."""
+        ...
+
 
 class Restricter(Protocol):
     def for_user(self, reader: Reader, user_id: int) -> UserRestriction:

@@ -14,7 +14,8 @@ from domain.autoupdate import Autoupdate, Subscription
 from domain.cache import Cache
 from domain.diff import diff
 from domain.keysbuilder import parse_k, parse_single
-from domain.restrict.modes import FailClosed, Unrestricted
+from domain.restrict.modes import Unrestricted
+from domain.restrict.restricter import PermissionRestricter
 from domain.values import encode, value_hash
 from tests.conformance.vectors import decode_vector_value, load_vectors
 from tests.fakes import FlatDatastore
@@ -29,7 +30,7 @@ def _decode_map(data: dict[str, Any]) -> dict[str, Any]:
 
 def _engine(case: dict[str, Any]) -> tuple[Autoupdate, FlatDatastore]:
     datastore = FlatDatastore(_decode_map(case.get("data", {})))
-    restricter = Unrestricted() if case["restricter"] == "allow_all" else FailClosed()
+    restricter = Unrestricted() if case["restricter"] == "allow_all" else PermissionRestricter(rules={})
     return Autoupdate(Cache(datastore), restricter, workers=2), datastore
 
 

@@ -11,8 +11,7 @@ import pytest
 from domain.errors import ClientError, InvalidError, JSONError
 from domain.keysbuilder import KeysRequest, parse_many, parse_single, resolve
 from domain.reader import FlatSource, Reader
-
-from .vectors import decode_vector_value, load_vectors
+from tests.conformance.vectors import decode_vector_value, load_vectors
 
 CASES = load_vectors("keysbuilder.json")
 ERROR_TYPES: dict[str, type[BaseException]] = {

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import quote
 
-import asyncpg
+import asyncpg  # type: ignore[import-untyped]
 import redis
 
 SCHEMA = Path(__file__).resolve().parents[2] / "adapters" / "datastore_schema.sql"
@@ -41,10 +41,16 @@ UNPRIVILEGED_USER = "postgres"
 
 
 class ServersUnavailable(Exception):
-    """Neither a Docker engine nor the local binaries can provide the server."""
+    """Neither a Docker engine nor the local binaries can provide the server.
+
+    A server that is there but fails to start raises RuntimeError instead: that is a broken
+    environment to report, not a reason to skip.
+    """
 
 
 class _Backend(Protocol):
+    host: str
+
     def start(self) -> None: ...
     def stop(self) -> None: ...
     def remove(self) -> None: ...
@@ -53,8 +59,8 @@ class _Backend(Protocol):
 class _Server:
     """A server on a fixed address that can be stopped and started again on it."""
 
-    def __init__(self, backend: _Backend, port: int) -> None:
-        self.host = "127.0.0.1"
+    def __init__(self, backend: _Backend, host: str, port: int) -> None:
+        self.host = host
         self.port = port
         self._backend = backend
         self._running = True
@@ -124,7 +130,7 @@ class RedisServer(_Server):
 def docker_answers() -> bool:
     """Whether a Docker engine responds within a few seconds."""
     try:
-        import docker
+        import docker  # type: ignore[import-untyped]
 
         docker.from_env(timeout=3).ping()
     except Exception:
@@ -133,10 +139,10 @@ def docker_answers() -> bool:
 
 
 def start_postgres(use_docker: bool) -> PostgresServer:
-    """A running Postgres with the schema applied. Raises ServersUnavailable."""
+    """A running Postgres with the schema applied. Raises ServersUnavailable or RuntimeError."""
     port = free_port()
     backend = _postgres_container(port) if use_docker else _LocalPostgres(port)
-    server = PostgresServer(backend, port)
+    server = PostgresServer(backend, backend.host, port)
     try:
         if use_docker:
             _wait_until(server.answers, f"postgres on port {port}")
@@ -150,10 +156,10 @@ def start_postgres(use_docker: bool) -> PostgresServer:
 
 
 def start_redis(use_docker: bool) -> RedisServer:
-    """A running Redis. Raises ServersUnavailable."""
+    """A running Redis. Raises ServersUnavailable or RuntimeError."""
     port = free_port()
     backend = _redis_container(port) if use_docker else _LocalRedis(port)
-    server = RedisServer(backend, port)
+    server = RedisServer(backend, backend.host, port)
     try:
         _wait_until(server.answers, f"redis on port {port}")
     except BaseException:
@@ -178,6 +184,7 @@ class _Container:
     def __init__(self, container: Any) -> None:
         self._container = container
         container.start()
+        self.host: str = container.get_container_host_ip()
 
     def start(self) -> None:
         self._container.get_wrapped_container().start()
@@ -214,6 +221,8 @@ def _redis_container(port: int) -> _Container:
 class _LocalPostgres:
     """A throwaway cluster in a temp dir, tuned for speed (no fsync: tests need no durability)."""
 
+    host = "127.0.0.1"
+
     def __init__(self, port: int) -> None:
         bin_dir = _postgres_bin_dir()
         self._runas = _unprivileged_prefix()
@@ -244,7 +253,7 @@ class _LocalPostgres:
 
     def remove(self) -> None:
         if (self._data / "postmaster.pid").exists():
-            with contextlib.suppress(ServersUnavailable):
+            with contextlib.suppress(RuntimeError):
                 self.stop()
         shutil.rmtree(self._dir, ignore_errors=True)
 
@@ -254,7 +263,7 @@ class _LocalPostgres:
         if done.returncode != 0:
             log = self._dir / "log"
             tail = log.read_text(errors="replace")[-2000:] if log.exists() else ""
-            raise ServersUnavailable(f"{' '.join(command)} failed: {done.stderr.strip()}\n{tail}")
+            raise RuntimeError(f"{' '.join(command)} failed: {done.stderr.strip()}\n{tail}")
 
 
 def _postgres_bin_dir() -> Path:
@@ -287,6 +296,8 @@ def _unprivileged_prefix() -> list[str]:
 class _LocalRedis:
     """``redis-server`` as a child process, without persistence."""
 
+    host = "127.0.0.1"
+
     def __init__(self, port: int) -> None:
         binary = shutil.which("redis-server")
         if binary is None:
@@ -297,9 +308,7 @@ class _LocalRedis:
         self.start()
 
     def start(self) -> None:
-        self._process = subprocess.Popen(
-            self._command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-        )
+        self._process = subprocess.Popen(self._command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
     def stop(self) -> None:
         if self._process is not None:
@@ -322,7 +331,7 @@ def _wait_until(ready: Callable[[], bool], what: str) -> None:
     deadline = time.monotonic() + READY_TIMEOUT_SECONDS
     while not ready():
         if time.monotonic() > deadline:
-            raise ServersUnavailable(f"{what} did not answer within {READY_TIMEOUT_SECONDS:.0f} s")
+            raise RuntimeError(f"{what} did not answer within {READY_TIMEOUT_SECONDS:.0f} s")
         time.sleep(0.1)
 
 

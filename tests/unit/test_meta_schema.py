@@ -8,11 +8,12 @@ from pathlib import Path
 import pytest
 
 from domain.schema import collection_fields
-from meta.generate import parse_models, render
+from meta.generate import parse_models, parse_permissions, render, render_permissions
 
 ROOT = Path(__file__).resolve().parents[2]
 SHARED = ROOT.parent / "shared"
 MODELS = SHARED / "openslides" / "meta" / "models.yml"
+PERMISSIONS = SHARED / "openslides" / "meta" / "permission.yml"
 COLLECTION_FIELDS = SHARED / "vectors" / "collection_fields.json"
 
 
@@ -36,3 +37,18 @@ def test_generic_relation_targets_are_expanded() -> None:
     assert tagged.type == "generic-relation-list"
     assert tagged.to == ("agenda_item/tag_ids", "assignment/tag_ids", "motion/tag_ids")
     assert COLLECTIONS["projection"]["content"].calculated
+
+
+def test_committed_permission_table_equals_regenerated_table() -> None:
+    if not PERMISSIONS.exists():
+        pytest.skip(f"{PERMISSIONS} not present: cannot regenerate the permission table")
+    generated = render_permissions(parse_permissions(PERMISSIONS.read_text(encoding="utf-8")))
+    assert (ROOT / "meta" / "permissions.py").read_text(encoding="utf-8") == generated
+
+
+def test_permissions_imply_everything_nested_below_them() -> None:
+    from meta.permissions import IMPLIED
+
+    assert IMPLIED["user.can_manage"] >= {"user.can_update", "user.can_see_sensitive_data", "user.can_see"}
+    assert "assignment.can_manage_polls" not in IMPLIED["assignment.can_manage"]
+    assert IMPLIED["chat.can_manage"] == {"chat.can_manage"}

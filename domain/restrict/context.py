@@ -1,0 +1,245 @@
+"""One user's permission decisions within one computation.
+
+Rules read data only through this context (which reads through the engine's recording
+:class:`~domain.reader.Reader`, so every read becomes a dependency) and ask it for other
+decisions. Decisions are memoized per ``(collection, mode, id)`` and meeting permissions per
+meeting, so a request evaluates each decision once. With ``explain=True`` the context also
+keeps, for every decision, the rule that made it and the keys it read.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from domain.reader import Reader
+from domain.restrict.permission import ADMIN, NOTHING, Permission, oml_at_least
+
+log = logging.getLogger("autoupdate.restrict")
+
+Rule = Callable[["RestrictContext", int], bool]
+
+
+class Inconsistent(Exception):
+    """The data breaks the data model (a required field is empty, a relation points nowhere).
+
+    The object concerned is treated as invisible and a warning is logged (spec R2).
+    """
+
+
+@dataclass
+class Decision:
+    """Why ``collection/id`` is (not) visible in ``mode``: the rule, its reads, nested decisions."""
+
+    collection: str
+    mode: str
+    id: int
+    rule: str
+    visible: bool = False
+    reads: list[str] = field(default_factory=list)
+    because: list[Decision] = field(default_factory=list)
+    note: str = ""
+
+    def render(self, indent: int = 0) -> str:
+        pad = "  " * indent
+        verdict = "visible" if self.visible else "NOT visible"
+        lines = [f"{pad}{self.collection}/{self.id} mode {self.mode}: {verdict} by {self.rule}"]
+        if self.note:
+            lines.append(f"{pad}  note: {self.note}")
+        if self.reads:
+            lines.append(f"{pad}  read: {', '.join(self.reads)}")
+        lines.extend(child.render(indent + 1) for child in self.because)
+        return "\n".join(lines)
+
+
+class RestrictContext:
+    def __init__(
+        self, reader: Reader, user_id: int, rules: dict[tuple[str, str], Rule], *, explain: bool = False
+    ):
+        self.reader = reader
+        self.user_id = user_id
+        self._rules = rules
+        self._memo: dict[tuple[str, str, int], bool] = {}
+        self._perms: dict[int, Permission] = {}
+        self._busy: set[tuple[str, str, int]] = set()
+        self.warnings: dict[str, None] = {}
+        self._explain = explain
+        self._frames: list[Decision] = []
+        self.decisions: dict[tuple[str, str, int], Decision] = {}
+
+    def enable_explain(self) -> None:
+        """Record every decision from now on (for :func:`domain.api.explain`)."""
+        self._explain = True
+
+    # -- reading -----------------------------------------------------------------------------
+
+    def get(self, collection: str, id: int, field: str) -> Any:
+        key = f"{collection}/{id}/{field}"
+        if self._frames:
+            self._frames[-1].reads.append(key)
+        return self.reader.get(key)
+
+    def ids(self, collection: str, id: int, field: str) -> list[int]:
+        """A list of ids (relation list or ``number[]``); empty when unset."""
+        value = self.get(collection, id, field)
+        if value is None:
+            return []
+        if not isinstance(value, list) or not all(type(v) is int for v in value):
+            raise Inconsistent(f"{collection}/{id}/{field} is not a list of ids: {value!r}")
+        return value
+
+    def id(self, collection: str, id: int, field: str) -> int:
+        """A single id; 0 when unset."""
+        value = self.get(collection, id, field)
+        if value is None:
+            return 0
+        if type(value) is not int:
+            raise Inconsistent(f"{collection}/{id}/{field} is not an id: {value!r}")
+        return value
+
+    def required(self, collection: str, id: int, field: str) -> Any:
+        value = self.get(collection, id, field)
+        if value is None:
+            raise Inconsistent(f"{collection}/{id}/{field} is required but empty")
+        return value
+
+    def required_id(self, collection: str, id: int, field: str) -> int:
+        value = self.required(collection, id, field)
+        if type(value) is not int or value <= 0:
+            raise Inconsistent(f"{collection}/{id}/{field} is not an id: {value!r}")
+        return value
+
+    def exists(self, collection: str, id: int) -> bool:
+        return self.get(collection, id, "id") is not None
+
+    def meeting_of(self, collection: str, id: int) -> int:
+        """The meeting of an object that must have one."""
+        return self.required_id(collection, id, "meeting_id")
+
+    # -- decisions ---------------------------------------------------------------------------
+
+    def visible(self, collection: str, mode: str, id: int) -> bool:
+        """Whether the user may see the fields of ``mode`` of ``collection/id``."""
+        key = (collection, mode, id)
+        known = self._memo.get(key)
+        if known is not None:
+            if self._frames and key in self.decisions:
+                self._frames[-1].because.append(self.decisions[key])
+            return known
+        if key in self._busy:
+            return False  # a cycle: the outer evaluation decides
+        rule = self._rules.get((collection, mode))
+        frame = Decision(collection, mode, id, _rule_name(rule))
+        if self._explain:
+            if self._frames:
+                self._frames[-1].because.append(frame)
+            self._frames.append(frame)
+        self._busy.add(key)
+        try:
+            frame.visible = self._decide(rule, collection, id, frame)
+        finally:
+            self._busy.discard(key)
+            if self._explain:
+                self._frames.pop()
+        self._memo[key] = frame.visible
+        if self._explain:
+            self.decisions[key] = frame
+        return frame.visible
+
+    def visible_ids(self, collection: str, mode: str, ids: Iterable[int]) -> list[int]:
+        return [id for id in ids if self.visible(collection, mode, id)]
+
+    def any_visible(self, collection: str, mode: str, ids: Iterable[int]) -> bool:
+        return any(self.visible(collection, mode, id) for id in ids)
+
+    def _decide(self, rule: Rule | None, collection: str, id: int, frame: Decision) -> bool:
+        if rule is None:
+            frame.note = "no rule for this collection and mode: fail closed"
+            return False
+        if id <= 0 or not self.exists(collection, id):
+            frame.note = "the object does not exist"
+            return False
+        try:
+            return rule(self, id)
+        except Inconsistent as error:
+            self.warnings[f"{collection}/{id}: {error}"] = None
+            frame.note = f"inconsistent data: {error}"
+            return False
+
+    # -- the permission model ----------------------------------------------------------------
+
+    def oml(self, level: str) -> bool:
+        """Whether the user has organization management level ``level`` or higher."""
+        if self.user_id == 0:
+            return False
+        return oml_at_least(self.get("user", self.user_id, "organization_management_level"), level)
+
+    def managed_committees(self) -> set[int]:
+        """Committees the user manages, directly or through an ancestor."""
+        if self.user_id == 0:
+            return set()
+        managed = set(self.ids("user", self.user_id, "committee_management_ids"))
+        for committee_id in list(managed):
+            managed.update(self.ids("committee", committee_id, "all_child_ids"))
+        return managed
+
+    def perms(self, meeting_id: int) -> Permission:
+        """The user's permissions in a meeting (spec restrict §3.3), once per computation."""
+        permission = self._perms.get(meeting_id)
+        if permission is None:
+            permission = self._perms[meeting_id] = self._meeting_permission(meeting_id)
+        return permission
+
+    def _meeting_permission(self, meeting_id: int) -> Permission:
+        if self.user_id == 0:
+            return self._public_access(meeting_id)
+        if not self.get("meeting", meeting_id, "locked_from_inside"):
+            if self.oml("can_manage_organization"):
+                return ADMIN
+            committee_id = self.get("meeting", meeting_id, "committee_id")
+            if committee_id and committee_id in self.managed_committees():
+                return ADMIN
+        meeting_user = self.meeting_user(meeting_id)
+        if not meeting_user or self.get("meeting_user", meeting_user, "locked_out"):
+            return NOTHING
+        group_ids = self.ids("meeting_user", meeting_user, "group_ids")
+        admin_group = self.get("meeting", meeting_id, "admin_group_id")
+        if admin_group and admin_group in group_ids:
+            return ADMIN
+        permissions = [p for g in group_ids for p in self.get("group", g, "permissions") or ()]
+        return Permission(group_ids, permissions)
+
+    def _public_access(self, meeting_id: int) -> Permission:
+        if not (
+            self.get("organization", 1, "enable_anonymous")
+            and self.get("meeting", meeting_id, "enable_anonymous")
+        ):
+            return NOTHING
+        group = self.get("meeting", meeting_id, "anonymous_group_id")
+        if not group:
+            raise Inconsistent(f"meeting/{meeting_id} has public access but no anonymous_group_id")
+        return Permission([group], self.get("group", group, "permissions") or ())
+
+    def meeting_user(self, meeting_id: int, user_id: int | None = None) -> int:
+        """The user's meeting_user in a meeting, 0 if not a member."""
+        uid = self.user_id if user_id is None else user_id
+        if uid == 0:
+            return 0
+        for meeting_user in self.ids("user", uid, "meeting_user_ids"):
+            if self.get("meeting_user", meeting_user, "meeting_id") == meeting_id:
+                return meeting_user
+        return 0
+
+    def report(self) -> None:
+        """Log each inconsistency once; called when the computation saw a complete state."""
+        for warning in self.warnings:
+            log.warning("inconsistent data, treated as not visible: %s", warning)
+
+
+def _rule_name(rule: Rule | None) -> str:
+    if rule is None:
+        return "fail-closed"
+    module = rule.__module__.rsplit(".", 1)[-1]
+    return f"{module}.{rule.__name__}"

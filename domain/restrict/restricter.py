@@ -1,0 +1,101 @@
+"""The permission restricter: hides what a user may not see and filters relation values.
+
+A key is visible if its id passes the rule of its field's restriction mode. A relation value
+is then filtered to the targets the user may see, each judged in the mode of the *reverse*
+field on the target (spec restrict §2.4): single relations become ``None``, lists keep their
+visible entries in their original order. Modes and targets come from the generated schema.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from domain.reader import Reader
+from domain.restrict.context import Inconsistent, RestrictContext, Rule
+from domain.restrict.registry import all_rules
+from domain.schema import field as schema_field
+from meta.field import Field
+
+
+class PermissionRestricter:
+    """The production restricter (implements ``domain.restrict.Restricter``)."""
+
+    def __init__(self, rules: dict[tuple[str, str], Rule] | None = None) -> None:
+        self.rules = all_rules() if rules is None else rules
+
+    def for_user(self, reader: Reader, user_id: int) -> UserPermissions:
+        return UserPermissions(RestrictContext(reader, user_id, self.rules))
+
+
+class UserPermissions:
+    """Restricts values for one user in one computation."""
+
+    def __init__(self, context: RestrictContext) -> None:
+        self.context = context
+
+    def restrict(self, values: dict[str, Any]) -> dict[str, Any]:
+        return {key: self.value(key, value) for key, value in values.items()}
+
+    def value(self, key: str, value: Any) -> Any:
+        """The value of ``key`` as the user may see it (``None``: not at all)."""
+        if value is None:
+            return None
+        collection, raw_id, name = key.split("/")
+        field = schema_field(collection, name)
+        if field is None:
+            return None  # the mode pseudo-fields never hold data
+        if not self.context.visible(collection, field.mode, int(raw_id)):
+            return None
+        if not field.is_relation:
+            return value
+        try:
+            return self._filtered(key, field, value)
+        except Inconsistent as error:
+            self.context.warnings[f"{key}: {error}"] = None
+            return None
+
+    def report(self) -> None:
+        self.context.report()
+
+    def _filtered(self, key: str, field: Field, value: Any) -> Any:
+        if field.type == "relation":
+            return value if self._target_visible(field, _id(key, value)) else None
+        if field.type == "relation-list":
+            if not isinstance(value, list):
+                raise Inconsistent(f"not a list of ids: {value!r}")
+            kept = [id for id in value if self._target_visible(field, _id(key, id))]
+            return value if len(kept) == len(value) else kept
+        if field.type == "generic-relation":
+            return value if self._generic_visible(field, value) else None
+        if not isinstance(value, list):
+            raise Inconsistent(f"not a list of fqids: {value!r}")
+        kept_fqids = list(dict.fromkeys(v for v in value if self._generic_visible(field, v)))
+        return value if kept_fqids == value else kept_fqids
+
+    def _target_visible(self, field: Field, id: int) -> bool:
+        target, _, reverse = field.to[0].partition("/")
+        return self._visible_as(target, reverse, id)
+
+    def _generic_visible(self, field: Field, fqid: Any) -> bool:
+        if not isinstance(fqid, str) or fqid.count("/") != 1:
+            raise Inconsistent(f"not an fqid: {fqid!r}")
+        collection, _, raw_id = fqid.partition("/")
+        if not raw_id.isdigit():
+            raise Inconsistent(f"not an fqid: {fqid!r}")
+        for target in field.to:
+            target_collection, _, reverse = target.partition("/")
+            if target_collection == collection:
+                return self._visible_as(collection, reverse, int(raw_id))
+        raise Inconsistent(f"{collection} is not a target of this relation")
+
+    def _visible_as(self, collection: str, reverse: str, id: int) -> bool:
+        reverse_field = schema_field(collection, reverse)
+        if reverse_field is None:
+            raise Inconsistent(f"unknown relation target {collection}/{reverse}")
+        return self.context.visible(collection, reverse_field.mode, id)
+
+
+def _id(key: str, value: Any) -> int:
+    if type(value) is not int:
+        raise Inconsistent(f"not an id: {value!r}")
+    return value
