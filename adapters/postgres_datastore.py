@@ -20,7 +20,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any, Final
 from urllib.parse import unquote, urlsplit
 
-import asyncpg  # type: ignore[import-untyped]
+import asyncpg
 import msgspec
 
 from domain.events import replay

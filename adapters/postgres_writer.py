@@ -15,7 +15,7 @@ import re
 from collections.abc import Sequence
 from typing import Any, Final, Literal
 
-import asyncpg  # type: ignore[import-untyped]
+import asyncpg
 import msgspec
 
 from domain.events import list_update

@@ -23,11 +23,12 @@ from typing import Any
 from domain.keysbuilder import KeysRequest, parse_many, resolve
 from domain.reader import FlatSource, Reader
 from domain.restrict.context import Decision
+from domain.restrict.explain import Explanation, explain_key
 from domain.restrict.restricter import PermissionRestricter, UserPermissions
-from domain.schema import field as schema_field
 
 __all__ = [
     "Decision",
+    "Explanation",
     "KeysRequest",
     "explain",
     "parse_request",
@@ -64,66 +65,8 @@ def visible_keys(data: Mapping[str, Any], user_id: int, keys: Iterable[str]) -> 
 def explain(data: Mapping[str, Any], user_id: int, key: str) -> Explanation:
     """Why ``key`` is (not) visible for ``user_id``: the deciding rule, its reads, and the
     decisions it relied on (including those for the targets of a relation value)."""
-    restriction = _restriction(data, user_id, explain=True)
-    value = restriction.value(key, data.get(key))
-    context = restriction.context
-    collection, raw_id, name = key.split("/")
-    field = schema_field(collection, name)
-    own = (collection, field.mode if field else "", int(raw_id))
-    decisions = [context.decisions[own]] if own in context.decisions else []
-    return Explanation(key, user_id, data.get(key), value, decisions, context.decisions)
+    return explain_key(Reader(FlatSource(data)), PermissionRestricter(), user_id, key)
 
 
-class Explanation:
-    """The answer of :func:`explain`; ``str()`` renders it for people."""
-
-    def __init__(
-        self,
-        key: str,
-        user_id: int,
-        stored: Any,
-        visible_value: Any,
-        decisions: list[Decision],
-        all_decisions: Mapping[tuple[str, str, int], Decision],
-    ) -> None:
-        self.key = key
-        self.user_id = user_id
-        self.stored = stored
-        self.visible_value = visible_value
-        self.decisions = decisions
-        self.all_decisions = all_decisions
-
-    def __str__(self) -> str:
-        lines = [f"{self.key} for user {self.user_id}:"]
-        if self.stored is None:
-            lines.append("  no value stored: nothing to decide")
-        elif self.visible_value is None:
-            lines.append("  NOT visible")
-        elif self.visible_value == self.stored:
-            lines.append("  visible")
-        else:
-            lines.append(f"  visible, filtered to {self.visible_value!r} (stored: {self.stored!r})")
-        lines.extend(decision.render(1) for decision in self.decisions)
-        targets = [
-            d for d in self.all_decisions.values() if d not in self.decisions and _top(d, self.decisions)
-        ]
-        if targets:
-            lines.append("  relation targets:")
-            lines.extend(decision.render(2) for decision in targets)
-        return "\n".join(lines)
-
-
-def _top(decision: Decision, own: list[Decision]) -> bool:
-    return not any(_contains(parent, decision) for parent in own)
-
-
-def _contains(parent: Decision, decision: Decision) -> bool:
-    return any(child is decision or _contains(child, decision) for child in parent.because)
-
-
-def _restriction(data: Mapping[str, Any], user_id: int, *, explain: bool = False) -> UserPermissions:
-    restricter = PermissionRestricter()
-    restriction = restricter.for_user(Reader(FlatSource(data)), user_id)
-    if explain:
-        restriction.context.enable_explain()
-    return restriction
+def _restriction(data: Mapping[str, Any], user_id: int) -> UserPermissions:
+    return PermissionRestricter().for_user(Reader(FlatSource(data)), user_id)

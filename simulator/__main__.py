@@ -2,7 +2,8 @@
 
 Subcommands: ``serve`` (default) runs the real HTTP app under Granian over an in-memory datastore
 and a fake Redis reachable over TCP; ``token`` prints development credentials; ``write`` sends a
-change the way the datastore writer announces it; ``generate`` writes a generated meeting.
+change the way the datastore writer announces it; ``explain`` asks a running service why a key is
+(not) visible for a user; ``generate`` writes a generated meeting.
 
 This module is an entry point, so it is the one place where simulator parts and production
 adapters are wired together.
@@ -33,6 +34,8 @@ def main(argv: list[str] | None = None) -> int:
         return _token(args)
     if command == "write":
         return _write(args)
+    if command == "explain":
+        return _explain(args)
     if command == "generate":
         from simulator import generate
 
@@ -52,6 +55,10 @@ def _parser() -> argparse.ArgumentParser:
     write = commands.add_parser("write", help="XADD a change to ModifiedFields, as the datastore writer does")
     write.add_argument("changes", nargs="+", metavar="KEY=JSON", help="e.g. motion/1/title='\"New\"'")
     write.add_argument("--redis", default="localhost:6379", help="host:port of the (fake) Redis")
+    explain = commands.add_parser("explain", help="print why a key is (not) visible for a user")
+    explain.add_argument("user_id", type=int)
+    explain.add_argument("key", help="collection/id/field")
+    explain.add_argument("--url", default="http://localhost:9012", help="the running service")
     generate = commands.add_parser("generate", help="write a generated meeting as an export JSON")
     generate.add_argument("rest", nargs=argparse.REMAINDER, help="options of python -m simulator.generate")
     return parser
@@ -192,6 +199,19 @@ def _token(args: argparse.Namespace) -> int:
     print(f"Cookie: refreshId={credentials.cookie}")
     print(f"curl {header} {cookie} ...")
     return 0
+
+
+def _explain(args: argparse.Namespace) -> int:
+    import httpx
+
+    params = {"user_id": str(args.user_id), "key": args.key}
+    try:
+        response = httpx.get(f"{args.url}/internal/autoupdate/explain", params=params, timeout=30)
+    except httpx.HTTPError as error:
+        print(f"error: {args.url}: {error}", file=sys.stderr)
+        return 1
+    print(response.text, end="")
+    return 0 if response.status_code == 200 else 1
 
 
 def _write(args: argparse.Namespace) -> int:

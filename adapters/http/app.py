@@ -12,10 +12,11 @@ from collections.abc import Awaitable, Callable
 
 from adapters.http import autoupdate_route
 from adapters.http.asgi import Receive, Scope, Send, respond
-from adapters.http.errors import error_body
+from adapters.http.errors import classify, error_body
 from adapters.http.request import Request
 from adapters.http.service import Service
 from domain.errors import ClientError
+from domain.keys import KeyParseError, parse_key
 from ports.auth import Identity
 
 log = logging.getLogger("autoupdate.http")
@@ -74,6 +75,9 @@ class AutoupdateApp:
         if path == "/system/autoupdate/health":
             await respond(send, 200, HEALTH_BODY)
             return
+        if path == "/internal/autoupdate/explain":
+            await self._explain(request, send)
+            return
         if path not in ("/system/autoupdate", "/internal/autoupdate"):
             await respond(send, 404, b"404 page not found\n", b"text/plain; charset=utf-8")
             return
@@ -86,6 +90,23 @@ class AutoupdateApp:
             await autoupdate_route.handle(service, authenticate, True, request, receive, send)
         else:
             await autoupdate_route.handle(service, _internal_identity, False, request, receive, send)
+
+    async def _explain(self, request: Request, send: Send) -> None:
+        """Internal debug route: why a key is (not) visible for a user (spec R6)."""
+        service = await self.startup()
+        try:
+            identity = await _internal_identity(request)
+            key = request.first("key") or ""
+            try:
+                parse_key(key)
+            except KeyParseError:
+                raise ClientError(f"invalid key: {key}", type="invalid_request") from None
+            text = await service.engine.explain(identity.user_id, key)
+        except Exception as error:
+            status, body = classify(error)
+            await respond(send, status, body)
+            return
+        await respond(send, 200, text.encode() + b"\n", b"text/plain; charset=utf-8")
 
 
 async def _internal_identity(request: Request) -> Identity:

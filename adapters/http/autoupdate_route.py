@@ -12,7 +12,6 @@ import secrets
 from collections.abc import Awaitable, Callable
 
 import anyio
-from domain.keysbuilder import KeysRequest, parse_k, parse_many
 
 from adapters.http.asgi import NO_STORE, OCTET_STREAM, Receive, Send, body, respond, start
 from adapters.http.compress import wire_line
@@ -22,6 +21,7 @@ from adapters.http.request import ClientGone, Request, multipart_parts, read_bod
 from adapters.http.service import Service
 from domain.autoupdate import Message, Subscription
 from domain.errors import ClientError
+from domain.keysbuilder import KeysRequest, parse_k, parse_many
 from ports.auth import Identity
 
 log = logging.getLogger("autoupdate.http")

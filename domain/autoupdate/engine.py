@@ -129,6 +129,11 @@ class Autoupdate:
             finally:
                 self._index.remove(waiter)
 
+    async def explain(self, user_id: int, key: str) -> str:
+        """Why ``key`` is (not) visible for ``user_id`` on the current data (spec R6)."""
+        text, _ = await run_complete(self.cache, lambda reader: self.restricter.explain(reader, user_id, key))
+        return text
+
     def apply_changes(self, changes: dict[str, Any]) -> None:
         """Apply a batch of changed values (``None``: no value) and wake who read them."""
         self.cache.apply(changes)

@@ -30,10 +30,12 @@ _ESCAPES = frozenset(b'"\\/bfnrt')
 _NUMBER_BYTES = frozenset(b"0123456789+-.eE")
 _LITERALS = {ord("t"): b"true", ord("f"): b"false", ord("n"): b"null"}
 _GO_ESCAPES = {7: "\\a", 8: "\\b", 9: "\\t", 10: "\\n", 11: "\\v", 12: "\\f", 13: "\\r", 92: "\\\\"}
-_MODES = {
+_MODES = {  # Python's message → Go's scanner state at the reported position
     "Expecting value": ("value", False),
     "Expecting property name enclosed in double quotes": ("key", True),
     "Expecting ':' delimiter": ("colon", True),
+    "Illegal trailing comma before end of array": ("next", False),  # Python ≥ 3.13, at the comma
+    "Illegal trailing comma before end of object": ("next", True),
 }
 
 

@@ -26,7 +26,9 @@ _INT64 = 1 << 63
 def parse_many(body: bytes, *, max_depth: int = DEFAULT_MAX_DEPTH) -> KeysRequest:
     """The HTTP body: a non-empty JSON list of request objects (upstream ``ManyFromJSON``).
 
-    A blank body is an empty request. Type mismatches are :class:`InvalidError`.
+    A blank body is an empty request. Raises :class:`InvalidError` (``SyntaxError``: invalid
+    requests, type mismatches, truncated JSON), :class:`JSONError` (malformed JSON) and
+    :class:`LimitError` (nesting deeper than ``max_depth``).
     """
     if is_blank(body):
         return KeysRequest.empty()
@@ -43,7 +45,8 @@ def parse_many(body: bytes, *, max_depth: int = DEFAULT_MAX_DEPTH) -> KeysReques
 
 
 def parse_single(body: bytes, *, max_depth: int = DEFAULT_MAX_DEPTH) -> KeysRequest:
-    """One request object (upstream ``FromJSON``); type mismatches are ``JSONError``."""
+    """One request object (upstream ``FromJSON``); errors as :func:`parse_many`, except that
+    type mismatches are :class:`JSONError` with Go's text."""
     if is_blank(body):
         raise InvalidError("No data")
     value = _decode(body, max_depth)

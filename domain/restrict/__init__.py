@@ -31,6 +31,10 @@ class Restricter(Protocol):
         """Start restricting for ``user_id`` (0: public access), reading through ``reader``."""
         ...
 
+    def explain(self, reader: Reader, user_id: int, key: str) -> str:
+        """Say for people why ``key`` is (not) visible for ``user_id`` (spec R6)."""
+        ...
+
 
 class RestrictingReader:
     """A value reader that returns only what the user may see."""

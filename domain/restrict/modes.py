@@ -20,3 +20,6 @@ class Unrestricted:
 
     def for_user(self, reader: Reader, user_id: int) -> _Visible:
         return _Visible()
+
+    def explain(self, reader: Reader, user_id: int, key: str) -> str:
+        return f"{key} for user {user_id}: visible (unrestricted development mode: no permission checks)"

@@ -26,6 +26,11 @@ class PermissionRestricter:
     def for_user(self, reader: Reader, user_id: int) -> UserPermissions:
         return UserPermissions(RestrictContext(reader, user_id, self.rules))
 
+    def explain(self, reader: Reader, user_id: int, key: str) -> str:
+        from domain.restrict.explain import explain_key
+
+        return str(explain_key(reader, self, user_id, key))
+
 
 class UserPermissions:
     """Restricts values for one user in one computation."""

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import quote
 
-import asyncpg  # type: ignore[import-untyped]
+import asyncpg
 import redis
 
 SCHEMA = Path(__file__).resolve().parents[2] / "adapters" / "datastore_schema.sql"
@@ -130,7 +130,7 @@ class RedisServer(_Server):
 def docker_answers() -> bool:
     """Whether a Docker engine responds within a few seconds."""
     try:
-        import docker  # type: ignore[import-untyped]
+        import docker
 
         docker.from_env(timeout=3).ping()
     except Exception:

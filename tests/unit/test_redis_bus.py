@@ -45,7 +45,7 @@ class FakeRedis:
             self._server.server_close()
             self._server = None
 
-    def xadd(self, stream: str, fields: dict[str, Any], entry_id: str = "*") -> None:
+    def xadd(self, stream: str, fields: dict[Any, Any], entry_id: str = "*") -> None:
         """Write directly into the data, also while the TCP server is down."""
         fakeredis.FakeStrictRedis(server=self.data).xadd(stream, fields, id=entry_id)
 
