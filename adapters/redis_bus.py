@@ -51,11 +51,10 @@ class RedisBus:
         stays the caller's to close). Retries are this class's job, so an own client has none."""
         self._block_ms = block_ms
         self._owns_client = client is None
-        self._client = client or Redis(
-            host=host,
-            port=port,
-            socket_timeout=block_ms / 1000 + 5,
-            retry=Retry(NoBackoff(), 0),
+        self._client = (
+            client
+            if client is not None
+            else Redis(host=host, port=port, socket_timeout=block_ms / 1000 + 5, retry=Retry(NoBackoff(), 0))
         )
 
     async def changes(self) -> AsyncIterator[dict[str, bytes]]:

@@ -21,10 +21,18 @@ _Batch = asyncio.Future[None]
 
 
 class Cache:
-    """Objects by fqid; ``None`` means known not to exist. Implements ``DataSource``."""
+    """Objects by fqid; ``None`` means known not to exist. Implements ``DataSource``.
 
-    def __init__(self, datastore: Datastore) -> None:
+    Calculated fields (``poll/live_votes`` from the vote service, ``projection/content`` from
+    the projector) do not live in the datastore: their values are kept in an overlay that is
+    laid over the object whenever it is loaded, so an update for an object nobody read yet is
+    not lost.
+    """
+
+    def __init__(self, datastore: Datastore, calculated: frozenset[str] = frozenset()) -> None:
         self._datastore = datastore
+        self._calculated = calculated
+        self._overlay: dict[str, dict[str, Any]] = {}
         self._objects: dict[str, Object | None] = {}
         self._pending: dict[str, _Batch] = {}
         self._pending_updates: dict[str, dict[str, Any]] = {}
@@ -67,6 +75,9 @@ class Cache:
             del self._pending[fqid]
             obj = objects.get(fqid)
             updates = self._pending_updates.pop(fqid)
+            overlay = self._overlay.get(fqid)
+            if overlay and obj is not None:
+                obj = _merged(obj, overlay)
             if updates:
                 obj = _merged(obj, updates)
             self._objects[fqid] = obj
@@ -76,6 +87,8 @@ class Cache:
         """Apply one batch of changed keys atomically (``None`` = the key has no value)."""
         for key, value in changes.items():
             fqid, _, field = key.rpartition("/")
+            if self._calculated and _collection_field(fqid, field) in self._calculated:
+                self._overlay_set(fqid, field, value)
             if fqid in self._objects:
                 obj = self._objects[fqid]
                 if obj is None:
@@ -89,8 +102,19 @@ class Cache:
             elif fqid in self._pending_updates:
                 self._pending_updates[fqid][field] = value
 
+    def _overlay_set(self, fqid: str, field: str, value: Any) -> None:
+        if value is None:
+            fields = self._overlay.get(fqid)
+            if fields is not None:
+                fields.pop(field, None)
+                if not fields:
+                    del self._overlay[fqid]
+        else:
+            self._overlay.setdefault(fqid, {})[field] = value
+
     def reset(self) -> None:
-        """Forget everything (``CACHE_RESET``); loads in flight are discarded."""
+        """Forget everything read from the datastore (``CACHE_RESET``); loads in flight are
+        discarded. Calculated values stay: their sources keep them current."""
         self._objects.clear()
         self._pending.clear()
         self._pending_updates.clear()
@@ -109,3 +133,7 @@ def _merged(obj: Object | None, updates: dict[str, Any]) -> Object | None:
         else:
             result[field] = value
     return result if result or obj is not None else None
+
+
+def _collection_field(fqid: str, field: str) -> str:
+    return f"{fqid[: fqid.find('/')]}/{field}"

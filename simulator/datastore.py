@@ -23,6 +23,7 @@ from typing import Any, Literal, NamedTuple
 
 import msgspec
 
+from domain.events import list_update, replay
 from ports.datastore import HistoryEntry
 
 EventType = Literal["create", "update", "deletefields", "listfields", "delete", "restore"]
@@ -91,7 +92,8 @@ class MemoryDatastore:
     async def get_objects(
         self, fqids: Sequence[str], position: int | None = None
     ) -> dict[str, dict[str, Any] | None]:
-        """Copies of the objects (callers may change them freely), None for absent ones."""
+        """The objects, None for absent ones. Each dict is a fresh copy a caller may change, but
+        the values in it (lists, nested objects) are shared with the stored history: read-only."""
         if position is None:
             models = self._models
             return {fqid: None if (obj := models.get(fqid)) is None else dict(obj) for fqid in fqids}
@@ -115,18 +117,8 @@ class MemoryDatastore:
     def _rebuild(self, fqid: str, position: int) -> Object | None:
         """The object right after ``position``, replayed from its events (spec A6)."""
         events = self._events.get(fqid, [])
-        state: Object | None = None
-        exists = False
-        for event in events[: bisect_right(events, position, key=lambda e: e.position)]:
-            if event.type == "create":
-                state, exists = dict(event.data), True
-            elif event.type == "delete":
-                exists = False
-            elif event.type == "restore":
-                exists = True
-            elif state is not None:
-                state = _updated(state, event.type, event.data)
-        return state if exists else None
+        upto = bisect_right(events, position, key=lambda e: e.position)
+        return replay((event.type, event.data) for event in events[:upto])
 
     # Writing: what the datastore writer does.
 
@@ -273,8 +265,10 @@ def _apply(event: Event, model: Object | None, deleted: Object | None) -> _Chang
         if not (isinstance(data, list) and all(isinstance(name, str) for name in data)):
             raise ValueError(f"deletefields of {fqid}: data must be a list of field names")
         return _Change(_updated(model, kind, data), None, [(kind, list(data))], dict.fromkeys(data))
-    lists = _list_changes(fqid, model, data)
-    return _Change({**model, **lists}, None, [(kind, data)], lists)
+    if kind == "listfields":
+        lists = _list_changes(fqid, model, data)
+        return _Change({**model, **lists}, None, [(kind, data)], lists)
+    raise ValueError(f"unknown event type {kind!r} for {fqid}")
 
 
 def _fields(event: Event) -> Object:
@@ -290,7 +284,7 @@ def _updated(model: Object, kind: EventType, data: Any) -> Object:
     if kind == "deletefields":
         gone = set(data)
         return {name: value for name, value in model.items() if name not in gone}
-    return {**model, **_list_values(model, data)}
+    return {**model, **list_update(model, data)}
 
 
 def _list_changes(fqid: str, model: Object, data: Any) -> Object:
@@ -304,28 +298,9 @@ def _list_changes(fqid: str, model: Object, data: Any) -> Object:
             current = model.get(name, [])
             if not _is_id_list(current):
                 raise ValueError(f"listfields of {fqid}: {name} is not a list of ids or strings")
-    return _list_values(model, data)
+    return list_update(model, data)
 
 
 def _is_id_list(values: Any) -> bool:
     """Whether ``values`` can take part in a list update: only ids and strings compare safely."""
     return isinstance(values, list) and all(isinstance(value, str | int) for value in values)
-
-
-def _list_values(model: Object, data: Any) -> Object:
-    """Apply ``add`` (append values not present) then ``remove``; only touched fields return."""
-    result: Object = {}
-    for name, values in data.get("add", {}).items():
-        merged = list(model.get(name, []))
-        present = set(merged)
-        for value in values:
-            if value not in present:
-                merged.append(value)
-                present.add(value)
-        result[name] = merged
-    for name, values in data.get("remove", {}).items():
-        current = result.get(name, model.get(name))
-        if current is not None:
-            gone = set(values)
-            result[name] = [value for value in current if value not in gone]
-    return result

@@ -84,3 +84,21 @@ def test_a_failed_load_raises_and_a_later_load_retries() -> None:
         assert cache.lookup("user/1") == {"id": 1}
 
     asyncio.run(main())
+
+
+def test_calculated_values_survive_until_their_object_is_loaded() -> None:
+    async def main() -> None:
+        cache = Cache(
+            FlatDatastore({"poll/1/id": 1, "poll/1/title": "t"}), calculated=frozenset({"poll/live_votes"})
+        )
+        cache.apply({"poll/1/live_votes": {"5": None}, "poll/1/title": "ignored: not loaded"})
+        await cache.load(["poll/1"])
+        assert cache.lookup("poll/1") == {"id": 1, "title": "t", "live_votes": {"5": None}}
+        cache.apply({"poll/1/live_votes": None})
+        assert cache.lookup("poll/1") == {"id": 1, "title": "t"}
+        cache.reset()
+        cache.apply({"poll/1/live_votes": {"6": "Y"}})
+        await cache.load(["poll/1"])
+        assert cache.lookup("poll/1") == {"id": 1, "title": "t", "live_votes": {"6": "Y"}}
+
+    asyncio.run(main())
