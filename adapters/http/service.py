@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from adapters.http.counting import ConnectionCounter
 from domain.autoupdate import Autoupdate
 from ports.auth import Authenticator
+from ports.counts import ConnectionCountStore
 
 
 @dataclass
@@ -18,6 +19,10 @@ class Service:
     max_request_depth: int = 16
     heartbeat_seconds: float = 300.0
     counter: ConnectionCounter = field(default_factory=ConnectionCounter)
+    count_store: ConnectionCountStore | None = None
+    """Cluster-wide connection counts (redis); ``None``: only this instance's own counts."""
+    count_max_age: float = 600.0
+    """Stored counts older than this are ignored: 2 × ``METRIC_SAVE_INTERVAL`` (spec §8.2)."""
     background: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
     """Endless tasks (change stream, logouts, cache reset) run while the app is up."""
     on_shutdown: list[Callable[[], Awaitable[None]]] = field(default_factory=list)

@@ -63,7 +63,8 @@ class RestrictContext:
         self._rules = rules
         self._memo: dict[tuple[str, str, int], bool] = {}
         self._perms: dict[int, Permission] = {}
-        self._busy: set[tuple[str, str, int]] = set()
+        self._stack: list[tuple[str, str, int]] = []
+        self._tainted: set[tuple[str, str, int]] = set()
         self.warnings: dict[str, None] = {}
         self._explain = explain
         self._frames: list[Decision] = []
@@ -111,6 +112,25 @@ class RestrictContext:
             raise Inconsistent(f"{collection}/{id}/{field} is not an id: {value!r}")
         return value
 
+    def flag(self, collection: str, id: int, field: str) -> bool:
+        """A boolean field (unset = false). Any other value is inconsistent data: reading it as
+        truthy could open a public meeting, reading it as falsy could ignore a lock."""
+        value = self.get(collection, id, field)
+        if value is None:
+            return False
+        if not isinstance(value, bool):
+            raise Inconsistent(f"{collection}/{id}/{field} is not a boolean: {value!r}")
+        return value
+
+    def strings(self, collection: str, id: int, field: str) -> list[str]:
+        """A list of strings; empty when unset."""
+        value = self.get(collection, id, field)
+        if value is None:
+            return []
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise Inconsistent(f"{collection}/{id}/{field} is not a list of strings: {value!r}")
+        return value
+
     def exists(self, collection: str, id: int) -> bool:
         return self.get(collection, id, "id") is not None
 
@@ -128,24 +148,30 @@ class RestrictContext:
             if self._frames and key in self.decisions:
                 self._frames[-1].because.append(self.decisions[key])
             return known
-        if key in self._busy:
-            return False  # a cycle: the outer evaluation decides
+        if key in self._stack:
+            # A cycle: the outer evaluation of ``key`` decides. Everything evaluated since
+            # then assumed "not visible" for it, so none of that may be memoized (spec R5).
+            self._tainted.update(self._stack[self._stack.index(key) + 1 :])
+            return False
         rule = self._rules.get((collection, mode))
         frame = Decision(collection, mode, id, _rule_name(rule))
         if self._explain:
             if self._frames:
                 self._frames[-1].because.append(frame)
             self._frames.append(frame)
-        self._busy.add(key)
+        self._stack.append(key)
         try:
             frame.visible = self._decide(rule, collection, id, frame)
         finally:
-            self._busy.discard(key)
+            self._stack.pop()
             if self._explain:
                 self._frames.pop()
-        self._memo[key] = frame.visible
-        if self._explain:
-            self.decisions[key] = frame
+        if key in self._tainted:
+            self._tainted.discard(key)
+        else:
+            self._memo[key] = frame.visible
+            if self._explain:
+                self.decisions[key] = frame
         return frame.visible
 
     def visible_ids(self, collection: str, mode: str, ids: Iterable[int]) -> list[int]:

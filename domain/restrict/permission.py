@@ -11,9 +11,9 @@ OML_RANK = {"": 0, "can_manage_users": 1, "can_manage_organization": 2, "superad
 """Organization management levels, lowest to highest."""
 
 
-def oml_at_least(level: str | None, wanted: str) -> bool:
+def oml_at_least(level: object, wanted: str) -> bool:
     """Whether the organization management level ``level`` includes ``wanted``."""
-    return bool(level) and level in OML_RANK and OML_RANK[level] >= OML_RANK[wanted]
+    return isinstance(level, str) and level in OML_RANK and OML_RANK[level] >= OML_RANK[wanted]
 
 
 def expand(permissions: Iterable[str]) -> frozenset[str]:

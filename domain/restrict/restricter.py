@@ -85,7 +85,7 @@ class UserPermissions:
         if not isinstance(fqid, str) or fqid.count("/") != 1:
             raise Inconsistent(f"not an fqid: {fqid!r}")
         collection, _, raw_id = fqid.partition("/")
-        if not raw_id.isdigit():
+        if not (raw_id.isascii() and raw_id.isdigit()):
             raise Inconsistent(f"not an fqid: {fqid!r}")
         for target in field.to:
             target_collection, _, reverse = target.partition("/")

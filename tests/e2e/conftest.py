@@ -31,6 +31,8 @@ class Server:
     redis_port: int
     process: subprocess.Popen[bytes]
     log: Path
+    delegate: int = 30
+    """A participant in the Delegates group of the generated meeting (the last user)."""
 
 
 def start_simulator(tmp: Path, *extra: str) -> Server:

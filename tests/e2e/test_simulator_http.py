@@ -110,10 +110,36 @@ def test_dev_token_authenticates_as_that_user_and_bad_token_is_rejected(unrestri
     assert response.json() == {"error": {"type": "auth", "msg": "Invalid auth token"}}
 
 
-def test_default_mode_fails_closed(restricted: Server) -> None:
-    response = httpx.get(f"{restricted.url}/system/autoupdate?k=user/1/username&single", timeout=10)
+def test_permissions_apply_by_default(restricted: Server) -> None:
+    """Without ``--unrestricted`` every answer is restricted: a delegate sees other users' names
+    but not their email (personal data); the superadmin (the simulator's default user) sees both."""
+    from simulator.tokens import mint
+
+    delegate = mint(restricted.delegate)
+    url = f"{restricted.url}/system/autoupdate?k=user/2/last_name,user/2/email&single"
+    with httpx.Client(timeout=10, cookies={"refreshId": delegate.cookie}) as client:
+        response = client.get(url, headers={"Authentication": delegate.authentication_header})
     assert response.status_code == 200
-    assert json.loads(response.text) == {}
+    assert set(json.loads(response.text)) == {"user/2/last_name"}
+    as_admin = httpx.get(url, timeout=10)
+    assert set(json.loads(as_admin.text)) == {"user/2/last_name", "user/2/email"}
+
+
+def test_explain_command_names_the_deciding_rule(restricted: Server) -> None:
+    command = [
+        sys.executable,
+        "-m",
+        "simulator",
+        "explain",
+        str(restricted.delegate),
+        "user/2/email",
+        "--url",
+        restricted.url,
+    ]
+    output = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    assert output.startswith(f"user/2/email for user {restricted.delegate}:")
+    assert "NOT visible" in output
+    assert "user/2 mode B: NOT visible by user." in output
 
 
 def test_token_command_prints_header_and_cookie() -> None:

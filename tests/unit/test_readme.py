@@ -14,3 +14,11 @@ def test_readme_configuration_table_is_generated_from_the_code() -> None:
     start = text.index("<!-- build-doc -->\n") + len("<!-- build-doc -->\n")
     end = text.index("<!-- /build-doc -->")
     assert text[start:end] == build_doc()
+
+
+def test_readme_domain_example_runs() -> None:
+    text = README.read_text(encoding="utf-8")
+    section = text[text.index("### Using the domain from other tools") :]
+    code = section[section.index("```python\n") + len("```python\n") : section.index("```\n", 10)]
+    namespace: dict[str, object] = {}
+    exec(compile(code, "README.md", "exec"), namespace)

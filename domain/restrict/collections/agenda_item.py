@@ -11,7 +11,7 @@ inconsistent data and therefore invisible (spec R2).
 
 from __future__ import annotations
 
-from domain.restrict.context import Inconsistent, RestrictContext
+from domain.restrict.context import RestrictContext
 from domain.restrict.registry import rule
 
 
@@ -22,11 +22,11 @@ def see_item(ctx: RestrictContext, id: int) -> bool:
     perms = ctx.perms(ctx.meeting_of("agenda_item", id))
     if perms.has("agenda_item.can_manage"):
         return True
-    if _flag(ctx, id, "is_hidden"):
+    if ctx.flag("agenda_item", id, "is_hidden"):
         return False
     if perms.has("agenda_item.can_see_internal"):
         return True
-    return perms.has("agenda_item.can_see") and not _flag(ctx, id, "is_internal")
+    return perms.has("agenda_item.can_see") and not ctx.flag("agenda_item", id, "is_internal")
 
 
 @rule("agenda_item", "B")
@@ -39,14 +39,3 @@ def see_internal_fields(ctx: RestrictContext, id: int) -> bool:
 def see_manager_fields(ctx: RestrictContext, id: int) -> bool:
     """Mode C: ``agenda_item.can_manage`` in the item's meeting."""
     return ctx.perms(ctx.meeting_of("agenda_item", id)).has("agenda_item.can_manage")
-
-
-def _flag(ctx: RestrictContext, id: int, field: str) -> bool:
-    """A boolean field of the item (unset = false); any other value is inconsistent, because
-    treating it as false would make a hidden or internal item visible."""
-    value = ctx.get("agenda_item", id, field)
-    if value is None:
-        return False
-    if not isinstance(value, bool):
-        raise Inconsistent(f"agenda_item/{id}/{field} is not a boolean: {value!r}")
-    return value

@@ -19,7 +19,7 @@ from domain.restrict.registry import rule
 
 @rule("chat_group", "A")
 def see_chat_group(ctx: RestrictContext, id: int) -> bool:
-    """Mode A: ``chat.can_manage``; or in a group of ``read_group_ids ∪ write_group_ids``."""
+    """Mode A: ``chat.can_manage``; or in one of its read or write groups."""
     perms = ctx.perms(ctx.meeting_of("chat_group", id))
     if perms.has("chat.can_manage"):
         return True

@@ -2,13 +2,13 @@
 
 * :func:`admin_in_any_meeting_or_committee`: upstream ``isAdminInAnyMeetingOrCommitteeAdmin``
   (organization/E and mediafile).
-* :func:`flag`: a boolean field read strictly, so that a malformed value can never open
-  anything.
+
+Booleans are read strictly with ``ctx.flag`` everywhere, so a malformed value never opens anything.
 """
 
 from __future__ import annotations
 
-from domain.restrict.context import Inconsistent, RestrictContext
+from domain.restrict.context import RestrictContext
 
 
 def admin_in_any_meeting_or_committee(ctx: RestrictContext) -> bool:
@@ -30,14 +30,3 @@ def admin_in_any_meeting_or_committee(ctx: RestrictContext) -> bool:
         for meeting_user in ctx.ids("user", ctx.user_id, "meeting_user_ids")
         for group in ctx.ids("meeting_user", meeting_user, "group_ids")
     )
-
-
-def flag(ctx: RestrictContext, collection: str, id: int, field: str) -> bool:
-    """A boolean field (unset = false). Any other value is inconsistent data: reading it as
-    truthy could open a public meeting, reading it as falsy could ignore a lock."""
-    value = ctx.get(collection, id, field)
-    if value is None:
-        return False
-    if not isinstance(value, bool):
-        raise Inconsistent(f"{collection}/{id}/{field} is not a boolean: {value!r}")
-    return value

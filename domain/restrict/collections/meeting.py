@@ -17,7 +17,6 @@ Upstream's mode D (``meeting.can_see_livestream``) is not implemented: no field 
 
 from __future__ import annotations
 
-from domain.restrict.collections.common import flag
 from domain.restrict.context import Inconsistent, RestrictContext
 from domain.restrict.registry import rule
 
@@ -53,16 +52,16 @@ def can_see_meeting(ctx: RestrictContext, id: int) -> bool:
     committee = ctx.required_id("meeting", id, "committee_id")
     meeting_user = ctx.meeting_user(id)
     if meeting_user:
-        if flag(ctx, "meeting_user", meeting_user, "locked_out"):
+        if ctx.flag("meeting_user", meeting_user, "locked_out"):
             return False
         if any(
             meeting_user in ctx.ids("group", group, "meeting_user_ids")
             for group in ctx.ids("meeting", id, "group_ids")
         ):
             return True
-    if flag(ctx, "meeting", id, "locked_from_inside"):
+    if ctx.flag("meeting", id, "locked_from_inside"):
         return False
-    public = flag(ctx, "organization", 1, "enable_anonymous") and flag(ctx, "meeting", id, "enable_anonymous")
+    public = ctx.flag("organization", 1, "enable_anonymous") and ctx.flag("meeting", id, "enable_anonymous")
     if public or ctx.oml("can_manage_organization"):
         return True
     managed = ctx.managed_committees()

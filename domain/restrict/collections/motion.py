@@ -11,14 +11,14 @@ the helpers that the motion satellites share (:func:`is_submitter`, :func:`state
 * E (``recommendation_id``): motion/C, and ``motion.can_manage_metadata`` or a state that is
   not ``is_internal``.
 
-Lead-motion cycles (spec R3): a motion on a cycle is visible iff every motion on the cycle is
-visible on its own, so the chain is followed once around and no further; a motion that only
-leads into a cycle defers to its lead as usual.
+Lead-motion cycles (spec R3): the chain is followed until it reaches a motion it has already
+passed, i.e. once around a cycle and no further. Upstream loops forever on a cycle that does
+not pass through the starting motion; here the motion is then visible iff every motion on the
+way and on the cycle is visible on its own.
 """
 
 from __future__ import annotations
 
-from domain.restrict.collections.common import flag
 from domain.restrict.context import Inconsistent, RestrictContext
 from domain.restrict.registry import rule
 
@@ -26,13 +26,7 @@ from domain.restrict.registry import rule
 @rule("motion", "C")
 def see(ctx: RestrictContext, id: int) -> bool:
     """Mode C: the motion is visible on its own and so is every lead motion up the chain."""
-    cycle = _lead_cycle(ctx, id)
-    if cycle:
-        return all(can_see_own(ctx, motion) for motion in cycle)
-    lead = ctx.id("motion", id, "lead_motion_id")
-    if lead and not ctx.exists("motion", lead):
-        raise Inconsistent(f"motion/{id}/lead_motion_id points to the missing motion/{lead}")
-    return can_see_own(ctx, id) and (not lead or ctx.visible("motion", "C", lead))
+    return all(can_see_own(ctx, motion) for motion in _lead_chain(ctx, id))
 
 
 @rule("motion", "A")
@@ -65,7 +59,7 @@ def see_recommendation(ctx: RestrictContext, id: int) -> bool:
         return False
     if ctx.perms(ctx.meeting_of("motion", id)).has("motion.can_manage_metadata"):
         return True
-    return not flag(ctx, "motion_state", state_of(ctx, id), "is_internal")
+    return not ctx.flag("motion_state", state_of(ctx, id), "is_internal")
 
 
 def can_see_own(ctx: RestrictContext, id: int) -> bool:
@@ -84,7 +78,7 @@ def can_see_own(ctx: RestrictContext, id: int) -> bool:
     if not ctx.exists("meeting", meeting):
         raise Inconsistent(f"motion/{id}/meeting_id points to the missing meeting/{meeting}")
     if not perms.has("motion.can_see"):
-        if flag(ctx, "meeting", meeting, "locked_from_inside"):
+        if ctx.flag("meeting", meeting, "locked_from_inside"):
             return False
         derived = ctx.ids("motion", id, "all_derived_motion_ids")
         derived_meetings = [ctx.meeting_of("motion", motion) for motion in derived]
@@ -125,14 +119,17 @@ def _restrictions(ctx: RestrictContext, state: int) -> list[str]:
     return value
 
 
-def _lead_cycle(ctx: RestrictContext, id: int) -> list[int]:
-    """The motions of the lead-motion cycle through ``id`` (``id`` first), or ``[]`` when
-    following the leads from ``id`` never comes back to it."""
+def _lead_chain(ctx: RestrictContext, id: int) -> list[int]:
+    """The motion and its lead motions, nearest first, up to one without a lead or back at a
+    motion already in the chain (a cycle is followed once around, spec R3). Walked in a loop,
+    not by asking for the lead's motion/C, so that neither a cycle nor a long chain recurses."""
     chain = [id]
     seen = {id}
     lead = ctx.id("motion", id, "lead_motion_id")
     while lead and lead not in seen:
+        if not ctx.exists("motion", lead):
+            raise Inconsistent(f"motion/{chain[-1]}/lead_motion_id points to the missing motion/{lead}")
         chain.append(lead)
         seen.add(lead)
         lead = ctx.id("motion", lead, "lead_motion_id")
-    return chain if lead == id else []
+    return chain

@@ -24,7 +24,7 @@ def see_projector(ctx: RestrictContext, id: int) -> bool:
     perms = ctx.perms(ctx.meeting_of("projector", id))
     if perms.has("projector.can_manage"):
         return True
-    if _is_internal(ctx, id):
+    if ctx.flag("projector", id, "is_internal"):
         return False
     if perms.has("projector.can_see"):
         return True
@@ -56,14 +56,3 @@ def see_countdown(ctx: RestrictContext, id: int) -> bool:
 def see_message(ctx: RestrictContext, id: int) -> bool:
     """Mode A: ``projector.can_see`` in the message's meeting."""
     return ctx.perms(ctx.meeting_of("projector_message", id)).has("projector.can_see")
-
-
-def _is_internal(ctx: RestrictContext, id: int) -> bool:
-    """``projector/is_internal`` (unset = false); any other value is inconsistent, because
-    treating it as false would show an internal projector."""
-    value = ctx.get("projector", id, "is_internal")
-    if value is None:
-        return False
-    if not isinstance(value, bool):
-        raise Inconsistent(f"projector/{id}/is_internal is not a boolean: {value!r}")
-    return value
