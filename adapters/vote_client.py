@@ -158,7 +158,7 @@ class ObjectSplitter:
                         objects.append(bytes(buffer[:position]))
                         del buffer[:position]
                         position = 0
-        if self._depth == 0 and not self._in_string:
+        if self._depth == 0:
             del buffer[:position]
             position = 0
         self._position = position

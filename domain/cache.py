@@ -38,6 +38,10 @@ class Cache:
         self._pending_updates: dict[str, dict[str, Any]] = {}
         self._tasks: set[asyncio.Task[None]] = set()
 
+    @property
+    def datastore(self) -> Datastore:
+        return self._datastore
+
     def lookup(self, fqid: str) -> Object | _Missing | None:
         return self._objects.get(fqid, MISSING)
 

@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable
 from adapters.http import autoupdate_route
 from adapters.http.asgi import Receive, Scope, Send, respond
 from adapters.http.errors import classify, error_body
+from adapters.http.history_route import history_information
 from adapters.http.request import Request
 from adapters.http.service import Service
 from domain.errors import ClientError
@@ -74,6 +75,16 @@ class AutoupdateApp:
         path = request.path
         if path == "/system/autoupdate/health":
             await respond(send, 200, HEALTH_BODY)
+            return
+        if path == "/system/autoupdate/history_information":
+            service = await self.startup()
+            try:
+                identity = await service.authenticator.authenticate(request.headers, request.cookies)
+            except Exception as error:
+                status, body = classify(error)
+                await respond(send, status, body)
+                return
+            await history_information(service, identity, request, send)
             return
         if path == "/internal/autoupdate/explain":
             await self._explain(request, send)

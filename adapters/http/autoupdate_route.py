@@ -54,6 +54,7 @@ async def handle(
         if request.is_multipart:
             raw, state = multipart_parts(request.headers["content-type"], raw)
         keys = parse_k(request.first("k") or "").concat(parse_many(raw, max_depth=service.max_request_depth))
+        position = _position(request)
     except ClientGone:
         return
     except Exception as error:
@@ -65,24 +66,32 @@ async def handle(
     compress = request.flag("compress")
     kind = LONGPOLLING if longpolling else STREAM
     with service.counter.counted(kind, identity.user_id) if counted else contextlib.nullcontext():
-        if request.flag("single"):
-            await _single(service, identity, keys, headers, compress, send)
+        if position is not None:
+            at = service.engine.single_at(identity.user_id, keys, position)
+            await _single(at, headers, compress, send)
+        elif request.flag("single"):
+            await _single(service.engine.single(identity.user_id, keys), headers, compress, send)
         elif longpolling:
             await _until_gone(receive, _longpoll(service, identity, keys, state, headers, compress, send))
         else:
             await _stream(service, identity, keys, headers, compress, receive, send)
 
 
+def _position(request: Request) -> int | None:
+    """``?position=N`` (spec A6): a positive integer; it implies ``single``."""
+    raw = request.first("position")
+    if raw is None:
+        return None
+    if not (raw.isascii() and raw.isdigit()) or int(raw) == 0:
+        raise ClientError(f"position has to be a positive integer, not {raw}", type="invalid_input")
+    return int(raw)
+
+
 async def _single(
-    service: Service,
-    identity: Identity,
-    keys: KeysRequest,
-    headers: list[tuple[bytes, bytes]],
-    compress: bool,
-    send: Send,
+    computation: Awaitable[Message], headers: list[tuple[bytes, bytes]], compress: bool, send: Send
 ) -> None:
     try:
-        message = await service.engine.single(identity.user_id, keys)
+        message = await computation
     except Exception as error:
         await _error(send, error)
         return

@@ -22,7 +22,7 @@ class Service:
     count_store: ConnectionCountStore | None = None
     """Cluster-wide connection counts (redis); ``None``: only this instance's own counts."""
     count_max_age: float = 600.0
-    """Stored counts older than this are ignored: 2 × ``METRIC_SAVE_INTERVAL`` (spec §8.2)."""
+    """Stored counts older than this are ignored: twice ``METRIC_SAVE_INTERVAL`` (spec §8.2)."""
     background: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
     """Endless tasks (change stream, logouts, cache reset) run while the app is up."""
     on_shutdown: list[Callable[[], Awaitable[None]]] = field(default_factory=list)

@@ -7,10 +7,9 @@ discarded, the objects are loaded in one batch, and the computation runs again.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any, TypeVar
+from collections.abc import Callable, Iterable
+from typing import Any, Protocol, TypeVar
 
-from domain.cache import Cache
 from domain.errors import AuthError, ClientError
 from domain.keysbuilder import KeysRequest, resolve
 from domain.reader import Reader
@@ -26,7 +25,15 @@ class ComputationError(RuntimeError):
     """A computation kept finding objects to load (or the cache was reset under it)."""
 
 
-async def run_complete(cache: Cache, compute: Callable[[Reader], T]) -> tuple[T, set[str]]:
+class LoadingSource(Protocol):
+    """A data source that can load what a computation found missing (the cache, a snapshot)."""
+
+    def lookup(self, fqid: str) -> Any: ...
+
+    async def load(self, fqids: Iterable[str]) -> None: ...
+
+
+async def run_complete(cache: LoadingSource, compute: Callable[[Reader], T]) -> tuple[T, set[str]]:
     """Run ``compute`` until it reads nothing missing; return its result and the keys it read."""
     for _ in range(MAX_ROUNDS):
         reader = Reader(cache)
@@ -44,11 +51,20 @@ async def run_complete(cache: Cache, compute: Callable[[Reader], T]) -> tuple[T,
 
 
 def user_values(
-    reader: Reader, restricter: Restricter, user_id: int, request: KeysRequest, max_keys: int
+    reader: Reader,
+    restricter: Restricter,
+    user_id: int,
+    request: KeysRequest,
+    max_keys: int,
+    *,
+    require_user: bool = True,
 ) -> dict[str, Any]:
-    """Every key of the request with the value ``user_id`` may see (``None``: nothing)."""
-    if user_id != 0 and not reader.exists(f"user/{user_id}"):
-        raise AuthError("Your user account does not exist anymore.")
+    """Every key of the request with the value ``user_id`` may see (``None``: nothing).
+
+    ``require_user``: the request user must exist in the data read (not so for past positions).
+    """
+    if require_user:
+        require_existing_user(reader, user_id)
     restriction = restricter.for_user(reader, user_id)
     restricted = RestrictingReader(reader, restriction)
     keys = resolve(request, restricted, max_keys=max_keys)
@@ -67,3 +83,9 @@ def is_meeting_admin(reader: Reader, user_id: int) -> bool:
             if reader.get(f"group/{group_id}/admin_group_for_meeting_id"):
                 return True
     return False
+
+
+def require_existing_user(reader: Reader, user_id: int) -> None:
+    """A request user who does not exist is an auth error (spec A5)."""
+    if user_id != 0 and not reader.exists(f"user/{user_id}"):
+        raise AuthError("Your user account does not exist anymore.")

@@ -19,15 +19,21 @@ from typing import Any
 
 import anyio
 
-from domain.autoupdate.compute import is_meeting_admin, run_complete, user_values
+from domain.autoupdate.compute import is_meeting_admin, require_existing_user, run_complete, user_values
 from domain.autoupdate.hashstate import decode_state, encode_state
 from domain.autoupdate.index import DependencyIndex
 from domain.autoupdate.message import Message
 from domain.autoupdate.subscription import Subscription
 from domain.cache import Cache
 from domain.diff import diff, same
+from domain.errors import ClientError
 from domain.keysbuilder import KeysRequest
+from domain.reader import Reader
 from domain.restrict import Restricter
+from domain.restrict.context import RestrictContext
+from domain.restrict.history import admin_meetings, history_rules
+from domain.restrict.restricter import PermissionRestricter
+from domain.snapshot import Snapshot
 from domain.values import encode, value_hash
 
 log = logging.getLogger("autoupdate.engine")
@@ -85,6 +91,33 @@ class Autoupdate:
     async def single(self, user_id: int, request: KeysRequest) -> Message:
         """One message with every visible key that has a value (``?single``)."""
         values, _ = await self._compute(user_id, request)
+        return Message({key: encode(value) for key, value in values.items() if value is not None})
+
+    async def single_at(self, user_id: int, request: KeysRequest, position: int) -> Message:
+        """``single`` on the data as it was right after ``position`` (``?position=N``, spec A6).
+
+        Visibility follows the history rules (``domain.restrict.history``), with the user's
+        role judged on the current data.
+        """
+        newest = await self.cache.datastore.newest_position()
+        if not 0 < position <= newest:
+            raise ClientError(
+                f"position {position} does not exist (newest is {newest})", type="invalid_input"
+            )
+
+        def role(reader: Reader) -> tuple[bool, frozenset[int]]:
+            require_existing_user(reader, user_id)
+            context = RestrictContext(reader, user_id, {})
+            return context.oml("can_manage_organization"), admin_meetings(context)
+
+        (orga_manager, meetings), _ = await run_complete(self.cache, role)
+        restricter = PermissionRestricter(rules=history_rules(user_id, orga_manager, meetings))
+        values, _ = await run_complete(
+            Snapshot(self.cache.datastore, position),
+            lambda reader: user_values(
+                reader, restricter, user_id, request, self.limits.max_keys, require_user=False
+            ),
+        )
         return Message({key: encode(value) for key, value in values.items() if value is not None})
 
     async def subscribe(self, user_id: int, request: KeysRequest) -> Subscription:
