@@ -6,19 +6,25 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Iterable
+from functools import partial
 from typing import Any
 
 from adapters.config import Config
+from adapters.http.counts_routes import log_metrics_forever, save_counts_forever
 from adapters.http.service import Service
+from adapters.redis_counts import instance_name
 from domain.autoupdate import Autoupdate, Limits
 from domain.cache import Cache
 from domain.changes import parse_changes
+from domain.live_votes import LiveVotes
 from domain.restrict import Restricter
 from domain.restrict.modes import Unrestricted
 from domain.restrict.restricter import PermissionRestricter
 from ports.auth import Authenticator
+from ports.counts import ConnectionCountStore
 from ports.datastore import Datastore
 from ports.messagebus import MessageBus
+from ports.votes import VoteCounts
 
 log = logging.getLogger("autoupdate")
 
@@ -43,15 +49,19 @@ def assemble(
     bus: MessageBus,
     authenticator: Authenticator,
     *,
+    votes: VoteCounts | None = None,
+    count_store: ConnectionCountStore | None = None,
     logouts: Callable[[Iterable[str]], None] | None = None,
     before_changes: Callable[[dict[str, Any]], None] | None = None,
 ) -> Service:
-    """Wire the engine over ``datastore`` and the jobs that feed it from ``bus``.
+    """Wire the engine over ``datastore`` and the jobs that feed it from ``bus`` and ``votes``.
 
-    ``before_changes`` sees every change batch before the engine does (the simulator uses it
-    to write the batch into its in-memory datastore, as a datastore writer would have).
+    ``votes`` (None with ``OPENSLIDES_PUBLIC_ACCESS_ONLY``: then ``poll/live_votes`` is read from
+    the datastore) feeds ``poll/live_votes``; ``count_store`` shares connection counts between
+    instances. ``before_changes`` sees every change batch before the engine does (the
+    simulator uses it to write the batch into its in-memory datastore, as a writer would).
     """
-    cache = Cache(datastore)
+    cache = Cache(datastore, calculated=frozenset({"poll/live_votes"}) if votes is not None else frozenset())
     engine = Autoupdate(
         cache,
         restricter(config),
@@ -79,11 +89,31 @@ def assemble(
             cache.reset()
             log.info("cache reset (CACHE_RESET=%ss)", config.cache_reset)
 
-    return Service(
+    service = Service(
         engine=engine,
         authenticator=authenticator,
         max_body_size=config.max_body_size,
         max_request_depth=config.max_request_depth,
         heartbeat_seconds=config.openslides_heartbeat_interval,
+        count_store=count_store,
+        count_max_age=2 * config.metric_save_interval,
         background=[consume_changes, consume_logouts, reset_cache],
     )
+    if votes is not None:
+        service.background.append(partial(consume_votes, votes, engine))
+    if count_store is not None:
+        instance = instance_name()
+        service.background.append(
+            partial(save_counts_forever, service, instance, config.metric_save_interval)
+        )
+    service.background.append(partial(log_metrics_forever, service, config.metric_interval))
+    return service
+
+
+async def consume_votes(votes: VoteCounts, engine: Autoupdate) -> None:
+    """Feed ``poll/live_votes`` from the vote service; reads never wait for it (spec A3)."""
+    live = LiveVotes()
+    async for message in votes.live_votes():
+        changes = live.apply(message)
+        if changes:
+            engine.apply_changes(changes)

@@ -91,10 +91,14 @@ def create_app() -> Any:
 
 
 async def _build() -> Any:
+    from redis.asyncio import Redis
+
     from adapters.auth_jwt import FakeAuthenticator, JwtAuthenticator
     from adapters.compose import assemble
     from adapters.postgres_datastore import PostgresDatastore
     from adapters.redis_bus import RedisBus
+    from adapters.redis_counts import RedisConnectionCounts
+    from adapters.vote_client import VoteServiceClient
 
     logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
     config = load_config(os.environ)
@@ -106,12 +110,23 @@ async def _build() -> Any:
         database=config.database_name,
     )
     bus = RedisBus(config.message_bus_host, config.message_bus_port)
-    shutdown = [bus.close, datastore.close]
+    shutdown: list[Any] = [bus.close, datastore.close]
+    ports: dict[str, Any] = {}
+    if not config.openslides_public_access_only:
+        votes = VoteServiceClient(
+            config.vote_url, timeout=config.vote_timeout, debug=config.debug_has_voted_user_ids
+        )
+        ports["votes"] = votes
+        shutdown.append(votes.aclose)
+    if config.saves_connection_counts:
+        redis = Redis(host=config.message_bus_host, port=config.message_bus_port)
+        ports["count_store"] = RedisConnectionCounts(redis)
+        shutdown.append(redis.aclose)
     if config.auth_fake:
-        service = assemble(config, datastore, bus, FakeAuthenticator())
+        service = assemble(config, datastore, bus, FakeAuthenticator(), **ports)
     else:
         jwt = JwtAuthenticator(config.token_key, config.cookie_key, config.auth_url)
-        service = assemble(config, datastore, bus, jwt, logouts=jwt.feed_logouts)
+        service = assemble(config, datastore, bus, jwt, logouts=jwt.feed_logouts, **ports)
         shutdown.append(jwt.aclose)
     service.on_shutdown.extend(shutdown)
     log.info("Listen on :%s", config.autoupdate_port)

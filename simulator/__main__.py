@@ -142,11 +142,15 @@ def create_app() -> Any:
 
 
 async def _build() -> Any:
+    from redis.asyncio import Redis
+
     from adapters.auth_jwt import DefaultUserAuthenticator, JwtAuthenticator
     from adapters.compose import assemble
     from adapters.config import load_config
     from adapters.redis_bus import RedisBus
+    from adapters.redis_counts import RedisConnectionCounts
     from simulator.datastore import MemoryDatastore
+    from simulator.fake_votes import FakeVoteService
 
     logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
     config = load_config(os.environ)
@@ -156,10 +160,18 @@ async def _build() -> Any:
     jwt = JwtAuthenticator(config.token_key, config.cookie_key, config.auth_url)
     authenticator = jwt if options.get("auth") else DefaultUserAuthenticator(jwt)
     bus = RedisBus(config.message_bus_host, config.message_bus_port)
+    redis = Redis(host=config.message_bus_host, port=config.message_bus_port)
     service = assemble(
-        config, datastore, bus, authenticator, logouts=jwt.feed_logouts, before_changes=_writer(datastore)
+        config,
+        datastore,
+        bus,
+        authenticator,
+        votes=FakeVoteService(),
+        count_store=RedisConnectionCounts(redis),
+        logouts=jwt.feed_logouts,
+        before_changes=_writer(datastore),
     )
-    service.on_shutdown.extend([bus.close, jwt.aclose])
+    service.on_shutdown.extend([bus.close, redis.aclose, jwt.aclose])
     log.info("simulator ready on port %s", config.autoupdate_port)
     return service
 

@@ -10,7 +10,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 
-from adapters.http import autoupdate_route
+from adapters.http import autoupdate_route, counts_routes
 from adapters.http.asgi import Receive, Scope, Send, respond
 from adapters.http.errors import classify, error_body
 from adapters.http.history_route import history_information
@@ -85,6 +85,12 @@ class AutoupdateApp:
                 await respond(send, status, body)
                 return
             await history_information(service, identity, request, send)
+            return
+        if path in ("/system/autoupdate/connection_count", "/service/autoupdate/connection_count"):
+            await counts_routes.connection_count(await self.startup(), request, send)
+            return
+        if path == "/system/autoupdate/metrics":
+            await counts_routes.metrics(await self.startup(), request, send)
             return
         if path == "/internal/autoupdate/explain":
             await self._explain(request, send)
