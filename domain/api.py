@@ -11,6 +11,7 @@ with stable signatures. Example::
     visible_keys(data, user_id=5, keys=["motion/1/title"])      # what user 5 may see
     restricted_values(data, user_id=5, keys=["motion/1/title"])  # ... with relation lists filtered
     print(explain(data, user_id=5, key="motion/1/title"))        # which rule decided, on which data
+    projection_content(data, projection_id=1)                    # a projector slide
 
 Errors are :class:`domain.errors.ClientError` subclasses carrying the wire ``type`` and ``msg``.
 """
@@ -21,6 +22,9 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from domain.keysbuilder import KeysRequest, parse_many, resolve
+from domain.projector.content import calculate as calculate_content
+from domain.projector.context import SlideRegistry
+from domain.projector.registry import default_registry
 from domain.reader import FlatSource, Reader
 from domain.restrict.context import Decision
 from domain.restrict.explain import Explanation, explain_key
@@ -32,6 +36,7 @@ __all__ = [
     "KeysRequest",
     "explain",
     "parse_request",
+    "projection_content",
     "resolve_keys",
     "restricted_values",
     "visible_keys",
@@ -70,3 +75,12 @@ def explain(data: Mapping[str, Any], user_id: int, key: str) -> Explanation:
 
 def _restriction(data: Mapping[str, Any], user_id: int) -> UserPermissions:
     return PermissionRestricter().for_user(Reader(FlatSource(data)), user_id)
+
+
+def projection_content(
+    data: Mapping[str, Any], projection_id: int, registry: SlideRegistry | None = None
+) -> Any:
+    """The slide content of ``projection/<projection_id>`` over ``data`` (what the service sends
+    as ``projection/<id>/content``): the slide object, ``None``, or the error envelope."""
+    slides = default_registry() if registry is None else registry
+    return calculate_content(Reader(FlatSource(data)), projection_id, slides)

@@ -11,27 +11,37 @@ value (it is replayed on top).
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
+from functools import partial
 from typing import Any
 
-from domain.reader import MISSING, Object, _Missing
+from domain.reader import MISSING, PENDING, Object, _Missing
 from ports.datastore import Datastore
 
 _Batch = asyncio.Future[None]
 
 
+Calculator = Callable[[str], Awaitable[Any]]
+"""Calculates the value of a calculated key (``projection/1/content``) on the current data."""
+
+
 class Cache:
     """Objects by fqid; ``None`` means known not to exist. Implements ``DataSource``.
 
-    Calculated fields (``poll/live_votes`` from the vote service, ``projection/content`` from
-    the projector) do not live in the datastore: their values are kept in an overlay that is
-    laid over the object whenever it is loaded, so an update for an object nobody read yet is
-    not lost.
+    Two kinds of fields do not live in the datastore. *Pushed* fields (``poll/live_votes``,
+    from the vote service) keep their values in an overlay that is laid over the object
+    whenever it is loaded, so an update for an object nobody read yet is not lost.
+    *Calculated* fields (``projection/content``) are computed here on demand by a calculator:
+    a loaded object carries ``PENDING`` for them, and loading such an object (which readers
+    do when they hit ``PENDING``) calculates them, once for everybody.
     """
 
     def __init__(self, datastore: Datastore, calculated: frozenset[str] = frozenset()) -> None:
         self._datastore = datastore
         self._calculated = calculated
+        self._computed_fields: dict[str, tuple[str, ...]] = {}
+        self.calculator: Calculator | None = None
+        self._computing: dict[str, asyncio.Future[None]] = {}
         self._overlay: dict[str, dict[str, Any]] = {}
         self._objects: dict[str, Object | None] = {}
         self._pending: dict[str, _Batch] = {}
@@ -62,6 +72,43 @@ class Cache:
         for wait in waits:
             await asyncio.shield(wait)
 
+    async def calculate(self, keys: Iterable[str]) -> None:
+        """Calculate the calculated keys a reader found ``PENDING``, once for all waiters."""
+        for key in keys:
+            running = self._computing.get(key)
+            if running is None:
+                if self.calculator is None:
+                    raise RuntimeError(f"no calculator for {key}")
+                running = asyncio.ensure_future(self._store_calculated(key, self.calculator))
+                self._computing[key] = running
+                running.add_done_callback(partial(self._done_calculating, key))
+            await asyncio.shield(running)
+
+    def _done_calculating(self, key: str, _: object) -> None:
+        self._computing.pop(key, None)
+
+    async def _store_calculated(self, key: str, calculator: Calculator) -> None:
+        value = await calculator(key)
+        fqid, _, field = key.rpartition("/")
+        obj = self._objects.get(fqid)
+        if obj and obj.get(field) is PENDING:
+            if value is None:
+                obj.pop(field, None)
+            else:
+                obj[field] = value
+
+    def calculate_with(self, computed: frozenset[str], calculator: Calculator) -> None:
+        """Calculate the fields ``computed`` (``collection/field``) here, with ``calculator``."""
+        self._computed_fields = _by_collection(computed)
+        self.calculator = calculator
+
+    def invalidate(self, key: str) -> None:
+        """Forget a calculated value: the next reader calculates it again."""
+        fqid, _, field = key.rpartition("/")
+        obj = self._objects.get(fqid)
+        if obj:
+            obj[field] = PENDING
+
     async def _fetch(self, fqids: list[str], batch: _Batch) -> None:
         try:
             objects = await self._datastore.get_objects(fqids)
@@ -84,6 +131,9 @@ class Cache:
                 obj = _merged(obj, overlay)
             if updates:
                 obj = _merged(obj, updates)
+            if obj is not None:
+                for field in self._computed_fields.get(fqid[: fqid.find("/")], ()):
+                    obj[field] = PENDING
             self._objects[fqid] = obj
         batch.set_result(None)
 
@@ -93,6 +143,9 @@ class Cache:
             fqid, _, field = key.rpartition("/")
             if self._calculated and _collection_field(fqid, field) in self._calculated:
                 self._overlay_set(fqid, field, value)
+            computed = self._computed_fields.get(fqid[: fqid.find("/")], ())
+            if field in computed:
+                continue  # calculated here, never taken from the change stream
             if fqid in self._objects:
                 obj = self._objects[fqid]
                 if obj is None:
@@ -103,6 +156,8 @@ class Cache:
                     obj.pop(field, None)
                 else:
                     obj[field] = value
+                for name in computed:
+                    obj.setdefault(name, PENDING)
             elif fqid in self._pending_updates:
                 self._pending_updates[fqid][field] = value
 
@@ -141,3 +196,11 @@ def _merged(obj: Object | None, updates: dict[str, Any]) -> Object | None:
 
 def _collection_field(fqid: str, field: str) -> str:
     return f"{fqid[: fqid.find('/')]}/{field}"
+
+
+def _by_collection(collection_fields: frozenset[str]) -> dict[str, tuple[str, ...]]:
+    grouped: dict[str, list[str]] = {}
+    for collection_field in collection_fields:
+        collection, _, field = collection_field.partition("/")
+        grouped.setdefault(collection, []).append(field)
+    return {collection: tuple(fields) for collection, fields in grouped.items()}

@@ -23,6 +23,18 @@ class _Missing:
 MISSING: Final = _Missing()
 """Returned by a :class:`DataSource` for an object it has not loaded (unknown, not absent)."""
 
+
+class _Pending:
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "PENDING"
+
+
+PENDING: Final = _Pending()
+"""The value of a calculated field (``projection/content``) not calculated yet: reading it is
+a miss (:attr:`Reader.pending`), and the engine has it calculated before running again."""
+
 Object = dict[str, Any]
 
 
@@ -41,12 +53,13 @@ class ValueReader(Protocol):
 class Reader:
     """Reads values from a :class:`DataSource`, recording every key and every missing object."""
 
-    __slots__ = ("missing", "reads", "source")
+    __slots__ = ("missing", "pending", "reads", "source")
 
     def __init__(self, source: DataSource) -> None:
         self.source = source
         self.reads: set[str] = set()
         self.missing: set[str] = set()
+        self.pending: set[str] = set()
 
     def get(self, key: str) -> Any:
         """The value of ``key`` (``None`` if absent, not visible to the source, or missing)."""
@@ -58,7 +71,11 @@ class Reader:
         if obj is MISSING:
             self.missing.add(fqid)
             return None
-        return obj.get(field)  # type: ignore[union-attr]
+        value = obj.get(field)  # type: ignore[union-attr]
+        if value is PENDING:
+            self.pending.add(key)
+            return None
+        return value
 
     def get_many(self, keys: Iterable[str]) -> dict[str, Any]:
         return {key: self.get(key) for key in keys}
@@ -69,8 +86,9 @@ class Reader:
 
     @property
     def complete(self) -> bool:
-        """True when no read hit an object the source still has to load."""
-        return not self.missing
+        """True when no read hit an object the source still has to load, or a calculated value
+        it still has to calculate."""
+        return not self.missing and not self.pending
 
 
 class FlatSource:

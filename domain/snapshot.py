@@ -28,3 +28,6 @@ class Snapshot:
         wanted = [fqid for fqid in set(fqids) if fqid not in self._objects]
         if wanted:
             self._objects.update(await self._datastore.get_objects(wanted, self.position))
+
+    async def calculate(self, keys: Iterable[str]) -> None:
+        """Calculated fields are not part of history: a snapshot never holds pending ones."""

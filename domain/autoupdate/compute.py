@@ -32,6 +32,8 @@ class LoadingSource(Protocol):
 
     async def load(self, fqids: Iterable[str]) -> None: ...
 
+    async def calculate(self, keys: Iterable[str]) -> None: ...
+
 
 async def run_complete(cache: LoadingSource, compute: Callable[[Reader], T]) -> tuple[T, set[str]]:
     """Run ``compute`` until it reads nothing missing; return its result and the keys it read."""
@@ -40,14 +42,21 @@ async def run_complete(cache: LoadingSource, compute: Callable[[Reader], T]) -> 
         try:
             result = compute(reader)
         except ClientError:
-            if not reader.missing:
+            if reader.complete:
                 raise
-            await cache.load(reader.missing)
+            await _fill(cache, reader)
             continue
-        if not reader.missing:
+        if reader.complete:
             return result, reader.reads
-        await cache.load(reader.missing)
+        await _fill(cache, reader)
     raise ComputationError(f"computation did not settle after {MAX_ROUNDS} rounds")
+
+
+async def _fill(source: LoadingSource, reader: Reader) -> None:
+    if reader.missing:
+        await source.load(reader.missing)
+    if reader.pending:
+        await source.calculate(reader.pending)
 
 
 def user_values(

@@ -28,6 +28,8 @@ from domain.cache import Cache
 from domain.diff import diff, same
 from domain.errors import ClientError
 from domain.keysbuilder import KeysRequest
+from domain.projector.content import calculate as calculate_content
+from domain.projector.context import SlideRegistry
 from domain.reader import Reader
 from domain.restrict import Restricter
 from domain.restrict.context import RestrictContext
@@ -65,6 +67,17 @@ class _Group:
         self.engine._schedule(self)
 
 
+class _Calculated:
+    """A calculated key (``projection/1/content``) and the keys its last calculation read."""
+
+    def __init__(self, key: str) -> None:
+        self.key = key
+        self.deps: set[str] = set()
+
+    def notify(self) -> None:
+        """Handled by :meth:`Autoupdate.apply_changes` (it invalidates the value first)."""
+
+
 class _Waiter:
     """A longpolling request waiting for any of its keys to change."""
 
@@ -77,10 +90,22 @@ class _Waiter:
 
 
 class Autoupdate:
-    def __init__(self, cache: Cache, restricter: Restricter, *, workers: int, limits: Limits = Limits()):
+    def __init__(
+        self,
+        cache: Cache,
+        restricter: Restricter,
+        *,
+        workers: int,
+        limits: Limits = Limits(),
+        slides: SlideRegistry | None = None,
+    ):
         self.cache = cache
         self.restricter = restricter
         self.limits = limits
+        self._slides = slides
+        self._calculated: dict[str, _Calculated] = {}
+        if slides is not None:
+            cache.calculate_with(frozenset({"projection/content"}), self._calculate)
         self._slots = asyncio.Semaphore(max(1, workers))
         self._index = DependencyIndex()
         self._groups: dict[Hashable, _Group] = {}
@@ -167,11 +192,39 @@ class Autoupdate:
         text, _ = await run_complete(self.cache, lambda reader: self.restricter.explain(reader, user_id, key))
         return text
 
-    def apply_changes(self, changes: dict[str, Any]) -> None:
-        """Apply a batch of changed values (``None``: no value) and wake who read them."""
+    def apply_changes(self, changes: dict[str, Any]) -> list[str]:
+        """Apply a batch of changed values (``None``: no value) and wake who read them.
+
+        Calculated keys (slide contents) that read a changed key are invalidated and count as
+        changed too; the next reader calculates them again, on the new data (one consistent
+        state, spec A9). Returns those keys.
+        """
         self.cache.apply(changes)
-        for dependent in self._index.affected(changes):
+        affected = self._index.affected(changes)
+        invalidated = [d for d in affected if isinstance(d, _Calculated)]
+        for calculated in invalidated:
+            self._index.remove(calculated)
+            self.cache.invalidate(calculated.key)
+        keys = [calculated.key for calculated in invalidated]
+        if keys:
+            affected = (affected - set(invalidated)) | self._index.affected(keys)
+        for dependent in affected:
             dependent.notify()
+        return keys
+
+    async def _calculate(self, key: str) -> Any:
+        """Calculate a slide content once for everybody and remember what it read."""
+        assert self._slides is not None
+        slides = self._slides
+        projection_id = int(key.split("/")[1])
+        value, reads = await run_complete(
+            self.cache, lambda reader: calculate_content(reader, projection_id, slides)
+        )
+        calculated = self._calculated.get(key)
+        if calculated is None:
+            calculated = self._calculated[key] = _Calculated(key)
+        self._index.update(calculated, reads)
+        return value
 
     async def messages(self, subscription: Subscription) -> AsyncIterator[Message]:
         """Iterate a subscription's messages until it ends (helper for adapters and tests)."""
