@@ -20,6 +20,8 @@ from adapters.config import Config, ConfigError, build_doc, load_config
 
 log = logging.getLogger("autoupdate")
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+SHUTDOWN_SECONDS = 10
+"""Upper bound for a worker to stop after SIGTERM; streams end at once, slow clients are cut."""
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -79,6 +81,7 @@ def serve(config: Config, target: str) -> None:
         backlog=4096,
         backpressure=config.autoupdate_backpressure,
         log_access=False,
+        workers_kill_timeout=SHUTDOWN_SECONDS,
         **tls,
     ).serve()
 

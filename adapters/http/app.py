@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import signal
+import threading
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from adapters.http import autoupdate_route, counts_routes
 from adapters.http.asgi import Receive, Scope, Send, respond
@@ -44,6 +47,31 @@ class AutoupdateApp:
                 self._tasks.append(asyncio.create_task(_forever(job)))
         return self._service
 
+    def end_streams_on_signals(self) -> None:
+        """On SIGTERM/SIGINT, end every stream cleanly so the server can stop at once.
+
+        Granian waits for open responses before it stops a worker; streams would keep it
+        waiting forever. ``signal.signal`` (not ``loop.add_signal_handler``) keeps the wakeup fd
+        Granian itself listens on, and the previous handler still runs.
+        """
+        if threading.current_thread() is not threading.main_thread():
+            return
+        loop = asyncio.get_running_loop()
+        for number in (signal.SIGTERM, signal.SIGINT):
+            previous = signal.getsignal(number)
+
+            def handle(signum: int, frame: object, previous: Any = previous) -> None:
+                loop.call_soon_threadsafe(self._end_streams)
+                if callable(previous):
+                    previous(signum, frame)
+
+            signal.signal(number, handle)
+
+    def _end_streams(self) -> None:
+        if self._service is not None:
+            log.info("shutting down: ending all streams")
+            self._tasks.append(asyncio.create_task(self._service.engine.close()))
+
     async def shutdown(self) -> None:
         if self._service is None:
             return
@@ -60,6 +88,7 @@ class AutoupdateApp:
             if message["type"] == "lifespan.startup":
                 try:
                     await self.startup()
+                    self.end_streams_on_signals()
                 except Exception as error:
                     log.exception("startup failed")
                     await send({"type": "lifespan.startup.failed", "message": str(error)})

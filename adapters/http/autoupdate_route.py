@@ -19,7 +19,7 @@ from adapters.http.counting import LONGPOLLING, STREAM
 from adapters.http.errors import classify
 from adapters.http.request import ClientGone, Request, multipart_parts, read_body
 from adapters.http.service import Service
-from domain.autoupdate import Message, Subscription
+from domain.autoupdate import Message, SlowConsumer, Subscription
 from domain.errors import ClientError
 from domain.keysbuilder import KeysRequest, parse_k, parse_many
 from ports.auth import Identity
@@ -168,6 +168,13 @@ async def _pump(subscription: Subscription, heartbeat: float, compress: bool, se
             try:
                 message = await subscription.next()
             except anyio.EndOfStream:
+                break
+            except SlowConsumer as error:
+                log.warning(
+                    "disconnecting a client that does not read its stream (user %s): %s",
+                    subscription.user_id,
+                    error,
+                )
                 break
             except Exception as error:
                 _, line = classify(error)

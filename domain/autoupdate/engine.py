@@ -109,6 +109,7 @@ class Autoupdate:
         self._slots = asyncio.Semaphore(max(1, workers))
         self._index = DependencyIndex()
         self._groups: dict[Hashable, _Group] = {}
+        self._closing = asyncio.Event()
         self._tasks: set[asyncio.Task[None]] = set()
 
     # -- public API -------------------------------------------------------------------------
@@ -173,7 +174,7 @@ class Autoupdate:
         """Wait until the client's state (see ``hashstate``) is outdated; return the diff and
         the new state."""
         previous = decode_state(state)
-        while True:
+        while not self._closing.is_set():
             waiter = _Waiter()
             async with self._slots:
                 values, reads = await self._compute(user_id, request)
@@ -183,9 +184,10 @@ class Autoupdate:
                     return Message(message), encode_state(previous)
                 self._index.update(waiter, reads)
             try:
-                await waiter.event.wait()
+                await _first(waiter.event, self._closing)
             finally:
                 self._index.remove(waiter)
+        return Message({}), encode_state(previous)  # shutting down: the client polls again elsewhere
 
     async def explain(self, user_id: int, key: str) -> str:
         """Why ``key`` is (not) visible for ``user_id`` on the current data (spec R6)."""
@@ -243,7 +245,8 @@ class Autoupdate:
         }
 
     async def close(self) -> None:
-        """End every stream and stop background work (shutdown)."""
+        """End every stream and pending longpoll cleanly and stop background work (shutdown)."""
+        self._closing.set()
         for group in list(self._groups.values()):
             for member in list(group.members):
                 member.end()
@@ -328,3 +331,13 @@ class Autoupdate:
         self._index.remove(group)
         if self._groups.get(group.key) is group:
             del self._groups[group.key]
+
+
+async def _first(*events: asyncio.Event) -> None:
+    """Wait until any of ``events`` is set."""
+    waits = [asyncio.ensure_future(event.wait()) for event in events]
+    try:
+        await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for wait in waits:
+            wait.cancel()

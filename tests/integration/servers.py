@@ -113,7 +113,7 @@ class PostgresServer(_Server):
 
 
 class RedisServer(_Server):
-    """Redis without persistence."""
+    """Redis, without persistence unless started with ``persistent=True``."""
 
     @property
     def url(self) -> str:
@@ -155,10 +155,15 @@ def start_postgres(use_docker: bool) -> PostgresServer:
     return server
 
 
-def start_redis(use_docker: bool) -> RedisServer:
-    """A running Redis. Raises ServersUnavailable or RuntimeError."""
+def start_redis(use_docker: bool, *, persistent: bool = False) -> RedisServer:
+    """A running Redis. Raises ServersUnavailable or RuntimeError.
+
+    ``persistent``: every write is in the append-only file before it is acknowledged, so the
+    data survives ``stop()``/``start()`` (as a production Redis with AOF keeps it). Without it a
+    restarted Redis is empty.
+    """
     port = free_port()
-    backend = _redis_container(port) if use_docker else _LocalRedis(port)
+    backend = _redis_container(port, persistent) if use_docker else _LocalRedis(port, persistent)
     server = RedisServer(backend, backend.host, port)
     try:
         _wait_until(server.answers, f"redis on port {port}")
@@ -207,12 +212,15 @@ def _postgres_container(port: int) -> _Container:
     return _Container(container.with_bind_ports(5432, port))
 
 
-def _redis_container(port: int) -> _Container:
+def _redis_container(port: int, persistent: bool = False) -> _Container:
     try:
         from testcontainers.community.redis import RedisContainer
     except ImportError:
         from testcontainers.redis import RedisContainer
-    return _Container(RedisContainer(REDIS_IMAGE).with_bind_ports(6379, port))
+    container = RedisContainer(REDIS_IMAGE).with_bind_ports(6379, port)
+    if persistent:  # /data is in the container's own layer, which a stop and start keeps
+        container = container.with_command(f"redis-server {' '.join(_PERSISTENCE)}")
+    return _Container(container)
 
 
 # Local binaries.
@@ -293,17 +301,23 @@ def _unprivileged_prefix() -> list[str]:
     return ["runuser", "-u", UNPRIVILEGED_USER, "--"]
 
 
+_PERSISTENCE = ("--appendonly", "yes", "--appendfsync", "always")
+"""Every write reaches the append-only file before Redis answers it."""
+
+
 class _LocalRedis:
-    """``redis-server`` as a child process, without persistence."""
+    """``redis-server`` as a child process; persistent in a temp dir, or without persistence."""
 
     host = "127.0.0.1"
 
-    def __init__(self, port: int) -> None:
+    def __init__(self, port: int, persistent: bool = False) -> None:
         binary = shutil.which("redis-server")
         if binary is None:
             raise ServersUnavailable("no Docker engine and no local redis-server binary")
-        self._command = [binary, "--port", str(port), "--bind", "127.0.0.1"]
-        self._command += ["--save", "", "--appendonly", "no", "--daemonize", "no"]
+        self._dir = Path(tempfile.mkdtemp(prefix="autoupdate-redis-"))
+        self._command = [binary, "--port", str(port), "--bind", "127.0.0.1", "--dir", str(self._dir)]
+        self._command += ["--save", "", "--daemonize", "no"]
+        self._command += _PERSISTENCE if persistent else ("--appendonly", "no")
         self._process: subprocess.Popen[bytes] | None = None
         self.start()
 
@@ -322,6 +336,7 @@ class _LocalRedis:
 
     def remove(self) -> None:
         self.stop()
+        shutil.rmtree(self._dir, ignore_errors=True)
 
 
 # Helpers.

@@ -1,0 +1,21 @@
+"""The ``meeting_mediafile`` slide: which file to show (spec projector.md §7.9)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from domain.projector.context import Projection, SlideContext, as_int, as_str
+from domain.projector.registry import slide
+
+
+@slide("meeting_mediafile")
+def meeting_mediafile(ctx: SlideContext, projection: Projection) -> dict[str, Any]:
+    """The mediafile's id (not the meeting mediafile's: the client loads the file by it) and type."""
+    coid = projection.content_object_id
+    mediafile_id = as_int(ctx.obj(coid, "id", "mediafile_id")["mediafile_id"], f"{coid}/mediafile_id")
+    fqid = f"mediafile/{mediafile_id}"
+    values = ctx.obj(fqid, "id", "mimetype")
+    return {
+        "id": as_int(values["id"], f"{fqid}/id"),
+        "mimetype": as_str(values["mimetype"], f"{fqid}/mimetype"),
+    }

@@ -1,0 +1,824 @@
+"""The real production service process against real Postgres and Redis.
+
+Each instance is started exactly as the container image starts it (``SERVICE_COMMAND``, the
+Dockerfile's ``CMD``), configured only by environment variables and secret files, and is judged
+ready by ``HEALTH_COMMAND`` (the Dockerfile's ``HEALTHCHECK``); ``tests/unit/test_container_files.py``
+keeps those files equal to these commands. Data is written the way the datastore writer writes
+it: one position per write through ``adapters.postgres_writer``, then ``XADD ModifiedFields``
+with the fields it returns. Around the service: a tiny fake auth service that refreshes expired
+tokens, no vote service at all (the client must just retry), and a second instance sharing the
+same Redis for connection counts.
+
+Every wait is bounded; every process is ended in a fixture teardown; a failing test prints the
+logs of the service processes it used.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import http.server
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import AsyncIterator, Awaitable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
+
+import asyncpg
+import httpx
+import pytest
+from redis.asyncio import Redis
+
+from adapters.postgres_writer import WriteEvent, write
+from simulator.generate import generate_meeting
+from simulator.tokens import DEV_COOKIE_KEY, DEV_TOKEN_KEY, DevCredentials, mint
+from tests.integration.conftest import TABLES
+from tests.integration.servers import PostgresServer, RedisServer, free_port
+
+pytestmark = pytest.mark.integration
+
+ROOT = Path(__file__).resolve().parents[2]
+
+SERVICE_COMMAND = ("python", "-m", "adapters.server")
+"""The image's ``CMD``: the production service."""
+HEALTH_COMMAND = ("python", "-m", "adapters.server", "health")
+"""The image's ``HEALTHCHECK``: exit 0 when the local instance is healthy."""
+BUILD_DOC_COMMAND = ("python", "-m", "adapters.server", "build-doc")
+
+START_TIMEOUT = 60.0
+STOP_TIMEOUT = 15.0
+MESSAGE_TIMEOUT = 15.0
+METRIC_SAVE_INTERVAL = 1.0
+
+SUPERADMIN = 1
+NEW_ID = 1000
+"""Objects this module creates get ids from here on, far above the generated ones."""
+
+_T = TypeVar("_T")
+
+
+# The data: a small generated meeting, written as one position.
+
+
+@dataclass(frozen=True)
+class Meeting:
+    export: dict[str, Any]
+    position: int
+    delegate: int
+    """A participant in the meeting's default group (Delegates) only."""
+    delegate_group: int
+
+    def obj(self, collection: str, id: int) -> dict[str, Any]:
+        found: dict[str, Any] = self.export[collection][str(id)]
+        return found
+
+
+def _small_meeting() -> dict[str, Any]:
+    return generate_meeting(
+        participants=8, motions=3, agenda_items=3, speakers_per_list=2, polls=1, projectors=1, seed=7
+    )
+
+
+# Writing as the datastore writer does.
+
+
+class Writer:
+    """``postgres_writer.write`` in one transaction, then ``XADD ModifiedFields`` of its result."""
+
+    def __init__(self, conn: Any, redis: Redis) -> None:
+        self.conn = conn
+        self.redis = redis
+
+    async def write(self, *events: WriteEvent, user_id: int = SUPERADMIN, information: Any = None) -> int:
+        position, modified = await write(self.conn, events, user_id=user_id, information=information)
+        await self.redis.xadd("ModifiedFields", modified)  # type: ignore[arg-type]
+        return position
+
+
+@contextlib.asynccontextmanager
+async def writer(postgres: PostgresServer, redis: RedisServer) -> AsyncIterator[Writer]:
+    conn = await asyncpg.connect(postgres.dsn)
+    client = Redis(host=redis.host, port=redis.port)
+    try:
+        yield Writer(conn, client)
+    finally:
+        await client.aclose()
+        await conn.close()
+
+
+def create(fqid: str, **fields: Any) -> WriteEvent:
+    return WriteEvent("create", fqid, {"id": int(fqid.split("/")[1]), **fields})
+
+
+def update(fqid: str, **fields: Any) -> WriteEvent:
+    return WriteEvent("update", fqid, fields)
+
+
+def list_update(fqid: str, *, add: dict[str, list[Any]] | None = None, remove: Any = None) -> WriteEvent:
+    return WriteEvent("update", fqid, list_fields={"add": add or {}, "remove": remove or {}})
+
+
+# The fake auth service.
+
+
+class FakeAuth:
+    """``POST /internal/auth/authenticate`` answers 200 with ``Authentication: <new_token>``."""
+
+    def __init__(self) -> None:
+        self.new_token = ""
+        self.requests: list[tuple[str, str, dict[str, str]]] = []
+        auth = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                auth.requests.append(("POST", self.path, dict(self.headers.items())))
+                if self.path != "/internal/auth/authenticate":
+                    self.send_error(404)
+                    return
+                self.send_response(200)
+                self.send_header("Authentication", auth.new_token)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        self._server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.port: int = self._server.server_address[1]
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+
+    def close(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=5)
+
+
+# The service process.
+
+
+@dataclass
+class Deployment:
+    """Everything an instance needs besides its own port: the environment of the image."""
+
+    postgres: PostgresServer
+    redis: RedisServer
+    secrets: Path
+    logs: Path
+    auth_port: int
+    vote_port: int
+
+    def environment(self, port: int, redis: RedisServer | None = None) -> dict[str, str]:
+        redis = redis or self.redis
+        dsn = urlsplit(self.postgres.dsn)
+        inherited = {name: value for name, value in os.environ.items() if name in ("HOME", "LANG", "TMPDIR")}
+        return {
+            **inherited,
+            "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
+            "PYTHONPATH": str(ROOT),
+            "PYTHONUNBUFFERED": "1",
+            "AUTOUPDATE_PORT": str(port),
+            "AUTOUPDATE_HOST": "127.0.0.1",
+            "DATABASE_HOST": dsn.hostname or "",
+            "DATABASE_PORT": str(dsn.port),
+            "DATABASE_USER": self.postgres.user,
+            "DATABASE_NAME": self.postgres.database,
+            "DATABASE_PASSWORD_FILE": str(self.secrets / "postgres_password"),
+            "MESSAGE_BUS_HOST": redis.host,
+            "MESSAGE_BUS_PORT": str(redis.port),
+            "OPENSLIDES_DEVELOPMENT": "false",
+            "AUTH_TOKEN_KEY_FILE": str(self.secrets / "auth_token_key"),
+            "AUTH_COOKIE_KEY_FILE": str(self.secrets / "auth_cookie_key"),
+            "AUTH_HOST": "127.0.0.1",
+            "AUTH_PORT": str(self.auth_port),
+            "VOTE_HOST": "127.0.0.1",
+            "VOTE_PORT": str(self.vote_port),
+            "METRIC_SAVE_INTERVAL": f"{METRIC_SAVE_INTERVAL:g}s",
+            "OPENSLIDES_HEARTBEAT_INTERVAL": "1s",
+        }
+
+
+def health(environment: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """``HEALTH_COMMAND`` as the container runtime runs it, in the instance's environment."""
+    return subprocess.run(
+        HEALTH_COMMAND, cwd=ROOT, env=environment, capture_output=True, text=True, timeout=30, check=False
+    )
+
+
+class Instance:
+    """One service process (``SERVICE_COMMAND``) with its log file."""
+
+    def __init__(self, name: str, deployment: Deployment, redis: RedisServer | None = None) -> None:
+        self.name = name
+        self.postgres = deployment.postgres
+        self.redis = redis or deployment.redis
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.environment = deployment.environment(self.port, redis)
+        self.log = deployment.logs / f"{name}-{self.port}.log"
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        """Start the process and return once it serves requests; raises with the log if not."""
+        with self.log.open("ab") as out:
+            self.process = subprocess.Popen(
+                SERVICE_COMMAND,
+                cwd=ROOT,
+                env=self.environment,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,  # its own process group: Granian's workers end with it
+            )
+        deadline = time.monotonic() + START_TIMEOUT
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"{self.name} exited with {self.process.returncode}:\n{self.log_text()}")
+            try:
+                if httpx.get(f"{self.url}/system/autoupdate/health", timeout=1).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.1)
+        self.stop()
+        raise RuntimeError(f"{self.name} did not answer within {START_TIMEOUT:.0f} s:\n{self.log_text()}")
+
+    def stop(self) -> None:
+        """SIGTERM, then SIGKILL to its process group if it does not end in time."""
+        process, self.process = self.process, None
+        if process is None or process.poll() is not None:
+            return
+        process.terminate()
+        try:
+            process.wait(timeout=STOP_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=STOP_TIMEOUT)
+        with contextlib.suppress(ProcessLookupError):  # a worker that outlived its parent
+            os.killpg(process.pid, signal.SIGKILL)
+
+    @property
+    def alive(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def log_text(self) -> str:
+        return self.log.read_text(errors="replace") if self.log.exists() else "(no log)"
+
+
+@contextlib.contextmanager
+def running(instance: Instance) -> Iterator[Instance]:
+    instance.start()
+    try:
+        yield instance
+    finally:
+        instance.stop()
+
+
+def run(main: Awaitable[_T], *instances: Instance, timeout: float = 90) -> _T:
+    """Run a test's coroutine (bounded); on failure print the logs of ``instances``."""
+    try:
+        return asyncio.run(asyncio.wait_for(main, timeout))  # type: ignore[arg-type]
+    except BaseException:
+        for instance in instances:
+            print(f"===== log of {instance.name} ({instance.url}) =====\n{instance.log_text()}")
+        raise
+
+
+# HTTP helpers.
+
+
+def headers_of(credentials: DevCredentials) -> dict[str, str]:
+    """What a logged-in browser sends: the access token header and the refresh cookie."""
+    return {"Authentication": credentials.authentication_header, "Cookie": f"refreshId={credentials.cookie}"}
+
+
+def client() -> httpx.AsyncClient:
+    return httpx.AsyncClient(timeout=httpx.Timeout(MESSAGE_TIMEOUT))
+
+
+class Stream:
+    """The messages of an open ``/system/autoupdate`` stream; heartbeats are counted, not returned."""
+
+    def __init__(self, response: httpx.Response) -> None:
+        self.response = response
+        self._lines = response.aiter_lines()
+        self.heartbeats = 0
+
+    async def next(self, timeout: float = MESSAGE_TIMEOUT) -> dict[str, Any]:
+        """The next data message; fails if none comes within ``timeout`` or the stream ends."""
+        deadline = time.monotonic() + timeout
+        while True:
+            line = await asyncio.wait_for(anext(self._lines), max(0.01, deadline - time.monotonic()))
+            message: dict[str, Any] = json.loads(line)
+            if message:
+                assert "error" not in message, message
+                return message
+            self.heartbeats += 1
+
+    async def quiet(self, seconds: float) -> None:
+        """Nothing but heartbeats for ``seconds``."""
+        deadline = time.monotonic() + seconds
+        with contextlib.suppress(TimeoutError):
+            while True:
+                line = await asyncio.wait_for(anext(self._lines), max(0.01, deadline - time.monotonic()))
+                assert json.loads(line) == {}, f"unexpected message {line!r}"
+                self.heartbeats += 1
+
+    async def ends(self, timeout: float = MESSAGE_TIMEOUT) -> list[str]:
+        """Wait until the server ends the response; the lines that came until then."""
+        rest: list[str] = []
+
+        async def drain() -> None:
+            async for line in self._lines:
+                rest.append(line)
+
+        await asyncio.wait_for(drain(), timeout)
+        return rest
+
+
+@contextlib.asynccontextmanager
+async def stream(
+    http: httpx.AsyncClient,
+    url: str,
+    body: Any = None,
+    headers: dict[str, str] | None = None,
+    query: str = "",
+) -> AsyncIterator[Stream]:
+    content = None if body is None else json.dumps(body)
+    async with http.stream(
+        "POST", f"{url}/system/autoupdate{query}", content=content, headers=headers or {}
+    ) as response:
+        if response.status_code != 200:
+            await response.aread()
+            raise AssertionError(f"stream answered {response.status_code}: {response.text}")
+        yield Stream(response)
+
+
+def relation_list(collection: str, **fields: Any) -> dict[str, Any]:
+    return {"type": "relation-list", "collection": collection, "fields": fields or {"id": None}}
+
+
+# Fixtures.
+
+
+@pytest.fixture(scope="module")
+def meeting(postgres_server: PostgresServer, redis_server: RedisServer) -> Meeting:
+    """A fresh datastore holding one small generated meeting, created in one position."""
+    export = _small_meeting()
+    postgres_server.start()
+    redis_server.start()
+    postgres_server.execute(f"TRUNCATE {TABLES} RESTART IDENTITY CASCADE")
+    events = [
+        WriteEvent("create", f"{collection}/{id}", fields)
+        for collection, objects in export.items()
+        if not collection.startswith("_")
+        for id, fields in objects.items()
+    ]
+
+    async def load() -> int:
+        async with writer(postgres_server, redis_server) as w:
+            return await w.write(*events, information={"meeting/1": ["Meeting imported"]})
+
+    position = asyncio.run(load())
+    meeting = export["meeting"]["1"]
+    group = meeting["default_group_id"]
+    admin_groups = {meeting["admin_group_id"]}
+    delegate = max(
+        export["meeting_user"][str(mu)]["user_id"]
+        for mu in export["group"][str(group)]["meeting_user_ids"]
+        if not admin_groups & set(export["meeting_user"][str(mu)]["group_ids"])
+    )
+    return Meeting(export, position, delegate, group)
+
+
+@pytest.fixture(scope="module")
+def fake_auth() -> Iterator[FakeAuth]:
+    auth = FakeAuth()
+    yield auth
+    auth.close()
+
+
+@pytest.fixture(scope="module")
+def deployment(
+    tmp_path_factory: pytest.TempPathFactory,
+    postgres_server: PostgresServer,
+    redis_server: RedisServer,
+    meeting: Meeting,
+    fake_auth: FakeAuth,
+) -> Deployment:
+    """Secret files with the development keys, but read from files as in production."""
+    secrets = tmp_path_factory.mktemp("secrets")
+    (secrets / "postgres_password").write_text(postgres_server.password)
+    (secrets / "auth_token_key").write_text(DEV_TOKEN_KEY)
+    (secrets / "auth_cookie_key").write_text(DEV_COOKIE_KEY)
+    logs = tmp_path_factory.mktemp("logs")
+    return Deployment(postgres_server, redis_server, secrets, logs, fake_auth.port, free_port())
+
+
+@pytest.fixture(scope="module")
+def service(deployment: Deployment) -> Iterator[Instance]:
+    """The main instance, shared by the tests of this module."""
+    with running(Instance("service", deployment)) as instance:
+        yield instance
+
+
+# (a) First data and updates, as superadmin and as delegate.
+
+
+def test_streams_follow_writes_with_permissions(service: Instance, meeting: Meeting) -> None:
+    """Create, update, delete and a permission change reach open streams of both users.
+
+    The new tag is requested twice: through the meeting's ``tag_ids`` and directly by key. A
+    key that is no longer requested gets no ``null`` (upstream's diff filter), so only the
+    direct request shows the deletion as ``null``.
+    """
+    tag = NEW_ID
+    query = f"?k=tag/{tag}/name,tag/{tag}/meeting_id"
+    other = next(
+        int(id)
+        for id, user in meeting.export["user"].items()
+        if int(id) not in (SUPERADMIN, meeting.delegate)
+    )
+    request = [
+        {
+            "ids": [1],
+            "collection": "meeting",
+            "fields": {"name": None, "tag_ids": relation_list("tag", name=None)},
+        },
+        {"ids": [other], "collection": "user", "fields": {"username": None, "email": None}},
+    ]
+    tags = {f"tag/{id}/name": meeting.obj("tag", id)["name"] for id in meeting.obj("meeting", 1)["tag_ids"]}
+    name = meeting.obj("meeting", 1)["name"]
+    username, email = meeting.obj("user", other)["username"], meeting.obj("user", other)["email"]
+    group = meeting.delegate_group
+    permissions = meeting.obj("group", group)["permissions"]
+
+    async def main() -> None:
+        async with (
+            client() as http,
+            writer(service.postgres, service.redis) as w,
+            stream(http, service.url, request, headers_of(mint(SUPERADMIN)), query) as admin,
+            stream(http, service.url, request, headers_of(mint(meeting.delegate)), query) as delegate,
+        ):
+            tag_ids = meeting.obj("meeting", 1)["tag_ids"]
+            assert await admin.next() == {
+                "meeting/1/name": name,
+                "meeting/1/tag_ids": tag_ids,
+                **tags,
+                f"user/{other}/username": username,
+                f"user/{other}/email": email,
+            }
+            # A delegate sees the meeting and the other participant, but no personal data.
+            assert await delegate.next() == {"meeting/1/name": name, "meeting/1/tag_ids": tag_ids, **tags}
+
+            await w.write(
+                create(f"tag/{tag}", name="Budget", meeting_id=1),
+                list_update("meeting/1", add={"tag_ids": [tag]}),
+            )
+            created = {
+                "meeting/1/tag_ids": [*tag_ids, tag],
+                f"tag/{tag}/name": "Budget",
+                f"tag/{tag}/meeting_id": 1,
+            }
+            assert await admin.next() == created
+            assert await delegate.next() == created
+
+            await w.write(update(f"tag/{tag}", name="Budget 2026"))
+            assert await admin.next() == {f"tag/{tag}/name": "Budget 2026"}
+            assert await delegate.next() == {f"tag/{tag}/name": "Budget 2026"}
+
+            await w.write(
+                WriteEvent("delete", f"tag/{tag}"), list_update("meeting/1", remove={"tag_ids": [tag]})
+            )
+            deleted = {"meeting/1/tag_ids": tag_ids, f"tag/{tag}/name": None, f"tag/{tag}/meeting_id": None}
+            assert await admin.next() == deleted
+            assert await delegate.next() == deleted
+
+            # The delegates' group may now see personal data: the open stream shows it at once.
+            await w.write(update(f"group/{group}", permissions=[*permissions, "user.can_see_sensitive_data"]))
+            assert await delegate.next() == {f"user/{other}/username": username, f"user/{other}/email": email}
+            await w.write(update(f"group/{group}", permissions=permissions))
+            assert await delegate.next() == {f"user/{other}/username": None, f"user/{other}/email": None}
+            await admin.quiet(0.5)  # nothing the superadmin sees changed
+
+    run(main(), service)
+
+
+# (b) Data at a position and history information.
+
+
+def test_reads_at_a_position_and_history_information(service: Instance, meeting: Meeting) -> None:
+    """``?position=N`` rebuilds the data from the events; history lists the informed positions."""
+    tag = NEW_ID + 1
+    keys = f"k=tag/{tag}/name,tag/{tag}/meeting_id,meeting/1/name"
+    name = meeting.obj("meeting", 1)["name"]
+
+    async def main() -> None:
+        async with client() as http, writer(service.postgres, service.redis) as w:
+            created = await w.write(
+                create(f"tag/{tag}", name="Draft", meeting_id=1),
+                list_update("meeting/1", add={"tag_ids": [tag]}),
+                information={f"tag/{tag}": ["Object created"]},
+            )
+            renamed = await w.write(update(f"tag/{tag}", name="Final"), user_id=meeting.delegate)
+            await w.write(update(f"tag/{tag}", name="Final 2"), information={f"tag/{tag}": ["Renamed"]})
+            admin = headers_of(mint(SUPERADMIN))
+
+            async def at(position: int, headers: dict[str, str] = admin) -> Any:
+                response = await http.get(f"{service.url}/system/autoupdate?{keys}&position={position}", headers=headers)
+                assert response.status_code == 200, response.text
+                return response.json()
+
+            assert await at(meeting.position) == {"meeting/1/name": name}
+            assert await at(created) == {"meeting/1/name": name, f"tag/{tag}/name": "Draft", f"tag/{tag}/meeting_id": 1}
+            assert (await at(renamed))[f"tag/{tag}/name"] == "Final"
+            current = await http.get(f"{service.url}/system/autoupdate?{keys}&single", headers=admin)
+            assert current.json()[f"tag/{tag}/name"] == "Final 2"
+            # History is for meeting admins and organization managers only.
+            assert await at(created, headers_of(mint(meeting.delegate))) == {}
+
+            too_new = await http.get(f"{service.url}/system/autoupdate?{keys}&position={renamed + 1000}", headers=admin)
+            assert too_new.status_code == 400
+            assert too_new.json()["error"]["type"] == "invalid_input"
+
+            history = await http.get(
+                f"{service.url}/system/autoupdate/history_information?fqid=tag/{tag}", headers=admin
+            )
+            assert history.status_code == 200, history.text
+            entries = history.json()[f"tag/{tag}"]
+            assert [(e["position"], e["user_id"], e["information"]) for e in entries] == [
+                (created, SUPERADMIN, {f"tag/{tag}": ["Object created"]}),
+                (renamed + 1, SUPERADMIN, {f"tag/{tag}": ["Renamed"]}),
+            ]
+            assert all(abs(e["timestamp"] - time.time()) < 600 for e in entries)
+
+            denied = await http.get(
+                f"{service.url}/system/autoupdate/history_information?fqid=tag/{tag}",
+                headers=headers_of(mint(meeting.delegate)),
+            )
+            assert (denied.status_code, denied.json()["error"]["type"]) == (403, "permission_denied")
+            missing = await http.get(
+                f"{service.url}/system/autoupdate/history_information?fqid=tag/{NEW_ID + 99}", headers=admin
+            )
+            assert (missing.status_code, missing.json()["error"]["type"]) == (400, "not_exist")
+
+    run(main(), service)
+
+
+# (c) Logout.
+
+
+def test_logout_ends_the_stream_and_refuses_the_session(service: Instance, meeting: Meeting) -> None:
+    """``XADD logout * sessionId <id>`` ends that session's open stream; its token is refused then."""
+    user = meeting.delegate
+    credentials, other_session = mint(user), mint(user)
+    keys = f"?k=user/{user}/username"
+
+    async def main() -> None:
+        async with client() as http, Redis(host=service.redis.host, port=service.redis.port) as redis:
+            async with (
+                stream(http, service.url, headers=headers_of(credentials), query=keys) as logged_out,
+                stream(http, service.url, headers=headers_of(other_session), query=keys) as staying,
+            ):
+                username = meeting.obj("user", user)["username"]
+                assert await logged_out.next() == {f"user/{user}/username": username}
+                assert await staying.next() == {f"user/{user}/username": username}
+                await redis.xadd("logout", {"sessionId": credentials.session_id})
+                assert await logged_out.ends() == []  # no error line: the response just ends
+                await staying.quiet(1.5)
+                assert staying.heartbeats >= 1
+            response = await http.get(f"{service.url}/system/autoupdate{keys}&single", headers=headers_of(credentials))
+            assert response.status_code == 403
+            assert response.json() == {"error": {"type": "auth", "msg": "invalid session"}}
+            response = await http.get(f"{service.url}/system/autoupdate{keys}&single", headers=headers_of(other_session))
+            assert response.status_code == 200
+
+    run(main(), service)
+
+
+# (d) An expired access token is refreshed by the auth service.
+
+
+def test_expired_token_is_refreshed_by_the_auth_service(
+    service: Instance, meeting: Meeting, fake_auth: FakeAuth
+) -> None:
+    user = meeting.delegate
+    expired = mint(user, lifetime_seconds=-60)
+    fresh = mint(user, session_id=expired.session_id)
+    fake_auth.new_token = fresh.authentication_header
+    fake_auth.requests.clear()
+
+    async def main() -> None:
+        async with client() as http:
+            response = await http.get(
+                f"{service.url}/system/autoupdate?single&k=user/{user}/username", headers=headers_of(expired)
+            )
+            assert response.status_code == 200, response.text
+            assert response.json() == {f"user/{user}/username": meeting.obj("user", user)["username"]}
+            assert response.headers["Authentication"] == fresh.authentication_header
+            # A stream gets the new token in its response headers as well.
+            async with stream(http, service.url, headers=headers_of(expired), query=f"?k=user/{user}/id") as opened:
+                assert opened.response.headers["Authentication"] == fresh.authentication_header
+                assert await opened.next() == {f"user/{user}/id": user}
+
+    run(main(), service)
+    assert len(fake_auth.requests) == 2
+    method, path, headers = fake_auth.requests[0]
+    assert (method, path) == ("POST", "/internal/auth/authenticate")
+    assert headers["Authentication"] == expired.authentication_header
+    assert f"refreshId={expired.cookie}" in headers["Cookie"]
+
+
+# (e) Connection counts of two instances sharing one Redis, and the health command.
+
+
+def test_health_command_follows_the_process(deployment: Deployment) -> None:
+    """``HEALTH_COMMAND`` fails before the start, succeeds while it runs, fails after the stop."""
+    instance = Instance("health", deployment)
+    before = health(instance.environment)
+    assert before.returncode != 0
+    assert "unhealthy" in before.stderr
+    with running(instance):
+        during = health(instance.environment)
+        assert during.returncode == 0, during.stderr + instance.log_text()
+    after = health(instance.environment)
+    assert after.returncode != 0
+
+
+def test_connection_counts_are_summed_over_instances(
+    service: Instance, deployment: Deployment, meeting: Meeting
+) -> None:
+    """Counts saved by each instance every ``METRIC_SAVE_INTERVAL`` are summed on either one."""
+    delegate = meeting.delegate
+    admin = headers_of(mint(SUPERADMIN))
+    keys = "?k=organization/1/name"
+
+    async def counts(http: httpx.AsyncClient, url: str) -> list[dict[str, int]]:
+        response = await http.get(url, headers=admin)
+        assert response.status_code == 200, response.text
+        assert response.text.endswith("\n")
+        return [{uid: count for uid, count in kind.items() if count} for kind in response.json()]
+
+    async def until(expected: list[dict[str, int]], urls: list[str], http: httpx.AsyncClient) -> None:
+        """Every URL answers ``expected`` within a few save intervals."""
+        deadline = time.monotonic() + 6 * METRIC_SAVE_INTERVAL + 5
+        seen: list[list[dict[str, int]]] = []
+        for url in urls:
+            while (seen := [await counts(http, url)])[0] != expected:
+                assert time.monotonic() < deadline, f"{url}: {seen[0]}, expected {expected}"
+                await asyncio.sleep(0.2)
+
+    with running(Instance("second", deployment)) as second:
+
+        async def main() -> None:
+            async with client() as http, contextlib.AsyncExitStack() as streams:
+                for url, headers in [
+                    (service.url, admin),
+                    (service.url, headers_of(mint(delegate))),
+                    (second.url, headers_of(mint(delegate))),
+                    (second.url, headers_of(mint(delegate))),
+                    (second.url, {}),  # public access: user 0
+                ]:
+                    opened = await streams.enter_async_context(stream(http, url, headers=headers, query=keys))
+                    await opened.next()
+                expected = [{"0": 1, "1": 1, str(delegate): 3}, {}]
+                urls = [
+                    f"{base}/{prefix}/autoupdate/connection_count"
+                    for base in (service.url, second.url)
+                    for prefix in ("system", "service")
+                ]
+                await until(expected, urls, http)
+
+                refused = await http.get(urls[0], headers=headers_of(mint(delegate)))
+                assert (refused.status_code, refused.text) == (400, "Connection counting not allowed\n")
+                await streams.aclose()
+                await until([{}, {}], urls, http)
+
+        run(main(), service, second)
+
+
+# (f) A Redis restart loses no update.
+
+
+@pytest.fixture(scope="module")
+def persistent_redis() -> Iterator[RedisServer]:
+    """A Redis of its own that keeps its data over a restart (append-only file, fsync always)."""
+    server = _start(lambda use_docker: start_redis(use_docker, persistent=True))
+    yield server
+    server.close()
+
+
+def test_redis_restart_loses_no_update(deployment: Deployment, persistent_redis: RedisServer, meeting: Meeting) -> None:
+    """The change stream resumes after the last entry id it read, so with a Redis that keeps its
+    data, an entry written while the service could not read (Redis went down right after the
+    XADD) arrives after the restart, and entries written after the restart arrive too; each
+    exactly once. (A Redis without persistence loses what it held; the next test covers what
+    can still be guaranteed there.)"""
+    user = next(int(id) for id in meeting.export["user"] if int(id) not in (SUPERADMIN, meeting.delegate))
+    key = f"user/{user}/first_name"
+
+    with running(Instance("restart", deployment, persistent_redis)) as instance:
+
+        async def main() -> None:
+            async with (
+                client() as http,
+                writer(instance.postgres, persistent_redis) as w,
+                stream(http, instance.url, headers=headers_of(mint(SUPERADMIN)), query=f"?k={key}") as opened,
+            ):
+                assert await opened.next() == {key: meeting.obj("user", user)["first_name"]}
+                await w.write(update(f"user/{user}", first_name="One"))
+                assert await opened.next() == {key: "One"}
+
+                # Redis goes away: the service's reader fails and backs off.
+                persistent_redis.stop()
+                await asyncio.sleep(0.3)
+                # Redis is back for a moment: an entry is written, then Redis goes away again
+                # before the backing-off reader has read it.
+                persistent_redis.start()
+                await w.redis.connection_pool.disconnect()
+                await w.write(update(f"user/{user}", first_name="Two"))
+                persistent_redis.stop()
+                await opened.quiet(1.0)  # the stream stays open (heartbeats) while Redis is down
+                persistent_redis.start()
+                assert await opened.next() == {key: "Two"}
+
+                await w.redis.connection_pool.disconnect()
+                await w.write(update(f"user/{user}", first_name="Three"))
+                assert await opened.next() == {key: "Three"}
+                await opened.quiet(1.5)  # nothing arrives twice
+
+        try:
+            run(main(), instance)
+        finally:
+            persistent_redis.start()
+        assert "works again" in instance.log_text()
+
+
+def test_redis_restart_without_persistence(service: Instance, meeting: Meeting) -> None:
+    """A restarted Redis without persistence is empty; the reader keeps its last entry id, and
+    new entry ids are larger (they start with the time), so what is written after the restart
+    arrives."""
+    user = meeting.delegate
+    key = f"user/{user}/last_name"
+    redis = service.redis
+
+    async def main() -> None:
+        async with (
+            client() as http,
+            writer(service.postgres, redis) as w,
+            stream(http, service.url, headers=headers_of(mint(user)), query=f"?k={key}") as opened,
+        ):
+            assert await opened.next() == {key: meeting.obj("user", user)["last_name"]}
+            with redis.stopped():
+                await opened.quiet(1.0)
+            await w.redis.connection_pool.disconnect()
+            assert await w.redis.xlen("ModifiedFields") == 0  # everything before is gone
+            await w.write(update(f"user/{user}", last_name="Restarted"))
+            assert await opened.next() == {key: "Restarted"}
+
+    run(main(), service)
+
+
+# (g) The documentation command, and a service that runs without a vote service.
+
+
+def test_build_doc_prints_the_variable_table(deployment: Deployment) -> None:
+    done = subprocess.run(
+        BUILD_DOC_COMMAND,
+        cwd=ROOT,
+        env=deployment.environment(free_port()),
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == build_doc()
+
+
+def test_missing_vote_service_is_retried_without_harm(service: Instance, meeting: Meeting) -> None:
+    """No vote service listens on ``VOTE_PORT``: the client keeps retrying, reads of
+    ``poll/*/live_votes`` do not wait for it, and the process stays up."""
+    poll = meeting.obj("poll", int(next(iter(meeting.export["poll"]))))
+    keys = f"poll/{poll['id']}/title,poll/{poll['id']}/live_votes"
+
+    async def main() -> None:
+        async with client() as http:
+            started = time.monotonic()
+            response = await http.get(
+                f"{service.url}/system/autoupdate?single&k={keys}", headers=headers_of(mint(SUPERADMIN))
+            )
+            assert response.status_code == 200, response.text
+            assert response.json() == {f"poll/{poll['id']}/title": poll["title"]}
+            assert time.monotonic() - started < 5
+
+    run(main(), service)
+    assert service.alive
+    assert "vote service" in service.log_text()
