@@ -17,6 +17,7 @@ from domain.autoupdate import Autoupdate, Limits
 from domain.cache import Cache
 from domain.changes import parse_changes
 from domain.live_votes import LiveVotes
+from domain.projector.registry import default_registry
 from domain.restrict import Restricter
 from domain.restrict.modes import Unrestricted
 from domain.restrict.restricter import PermissionRestricter
@@ -67,6 +68,7 @@ def assemble(
         restricter(config),
         workers=config.concurent_worker,
         limits=Limits(max_keys=config.max_keys, max_queue=config.max_queued_messages),
+        slides=default_registry(),
     )
 
     async def consume_changes() -> None:

@@ -59,8 +59,45 @@ def build_projectors(
     _project(builder, side, "current", MEETING, kind="current_los", stable=True)
     _project(builder, side, "current", ("projector_countdown", countdowns[0]), stable=True)
     _project(builder, side, "preview", MEETING, kind="agenda_item_list")
+    _showcase(builder, side, agenda, message)
     for projector in projectors[2:]:
         _project(builder, projector, "current", MEETING, kind="agenda_item_list")
+
+
+SHOWCASE_MEETING_SLIDES = (
+    "agenda_item_list",
+    "current_speaker_chyron",
+    "current_speaking_structure_level",
+    "current_structure_level_list",
+    "wifi_access_data",
+)
+
+
+def _showcase(builder: ExportBuilder, projector: int, agenda: Agenda, message: int) -> None:
+    """Every other slide type as a current projection of the side projector, so a developer
+    can watch each slide change live. (The ``user`` slide is left out: the data model does not
+    allow a user as the content object of a projection.)"""
+    for kind in SHOWCASE_MEETING_SLIDES:
+        _project(builder, projector, "current", MEETING, kind=kind)
+    topic = agenda.topics[0]
+    _project(builder, projector, "current", ("topic", topic))
+    los = builder.get("topic", topic)["list_of_speakers_id"]
+    _project(builder, projector, "current", ("list_of_speakers", los))
+    for collection in ("assignment", "motion_block"):
+        if builder.ids(collection):
+            _project(builder, projector, "current", (collection, builder.ids(collection)[0]))
+    _project(builder, projector, "current", ("projector_message", message))
+    _project(builder, projector, "current", ("meeting_mediafile", _build_mediafile(builder)))
+
+
+def _build_mediafile(builder: ExportBuilder) -> int:
+    """One public PDF of the meeting, for the meeting_mediafile slide."""
+    mediafile = builder.add("mediafile", {"title": "Rules of procedure.pdf", "mimetype": "application/pdf"})
+    builder.link("mediafile", mediafile, "owner_id", MEETING_ID, "meeting")
+    meeting_mediafile = builder.add("meeting_mediafile", {"is_public": True})
+    builder.link("meeting_mediafile", meeting_mediafile, "mediafile_id", mediafile)
+    builder.link("meeting_mediafile", meeting_mediafile, "meeting_id", MEETING_ID)
+    return meeting_mediafile
 
 
 def _build_countdowns(builder: ExportBuilder) -> list[int]:

@@ -1,4 +1,4 @@
-"""``python -m simulator bench``: the benchmark scenarios B1–B4 of ``spec/benchmarks.md``.
+"""``python -m simulator bench``: the benchmark scenarios B1-B4 of ``spec/benchmarks.md``.
 
 ``driver`` is a cheap HTTP/1.1 streaming client usable against any compatible service,
 ``scenarios`` measures, ``writes`` builds realistic datastore writes, ``proc`` reads CPU and

@@ -197,7 +197,7 @@ class Streams:
     def message_count(self) -> int:
         return sum(len(stream.messages) for stream in self.streams)
 
-    async def wait_first_messages(self, *, timeout: float, progress_every: float = 5.0) -> None:
+    async def wait_first_messages(self, *, limit_seconds: float, progress_every: float = 5.0) -> None:
         """Until every stream has its first message or ended; progress on stderr."""
         started = time.perf_counter()
         last_report = started
@@ -206,8 +206,10 @@ class Streams:
             now = time.perf_counter()
             if not waiting:
                 return
-            if now - started > timeout:
-                raise TimeoutError(f"{len(waiting)} streams without a first message after {timeout:.0f} s")
+            if now - started > limit_seconds:
+                raise TimeoutError(
+                    f"{len(waiting)} streams without a first message after {limit_seconds:.0f} s"
+                )
             if now - last_report >= progress_every:
                 done = len(self.streams) - len(waiting)
                 progress(f"first messages {done}/{len(self.streams)} after {now - started:.0f} s")
@@ -239,12 +241,12 @@ class Streams:
 
 async def single(
     endpoint: Endpoint, body: bytes, credentials: DevCredentials | None
-) -> tuple[int, bytes, float]:
-    """One ``?single`` request: status, the whole body, and seconds until it was complete."""
+) -> tuple[int, list[bytes], float]:
+    """One ``?single`` request: status, the response lines, and seconds until it was complete."""
     lines: list[bytes] = []
     started = time.perf_counter()
     status = await fetch(endpoint, body, query="single", credentials=credentials, on_line=lines.append)
-    return status, b"\n".join(lines), time.perf_counter() - started
+    return status, lines, time.perf_counter() - started
 
 
 def progress(text: str) -> None:

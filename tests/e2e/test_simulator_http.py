@@ -152,3 +152,27 @@ def test_token_command_prints_header_and_cookie() -> None:
     ).stdout
     assert output.startswith("Authentication: bearer ")
     assert "refreshId=bearer%20" in output
+
+
+PROJECTOR = (
+    '[{"ids":[1],"collection":"projector","fields":{"current_projection_ids":{"type":"relation-list",'
+    '"collection":"projection","fields":{"content":null,"content_object_id":null,"type":null}}}}]'
+)
+
+
+def test_projector_stream_gets_new_slide_content_after_a_write(restricted: Server) -> None:
+    """The README's projector request: the main projector shows motion 1; renaming the motion
+    pushes the recomputed slide to the open stream."""
+    bus = redis.Redis(port=restricted.redis_port)
+    with (
+        httpx.Client(timeout=10) as client,
+        client.stream("POST", f"{restricted.url}/system/autoupdate", content=PROJECTOR) as response,
+    ):
+        lines = response.iter_lines()
+        first = json.loads(next(lines))
+        assert first["projection/1/content_object_id"] == "motion/1"
+        assert first["projection/1/content"]["collection"] == "motion"
+        bus.xadd("ModifiedFields", {"motion/1/title": json.dumps("A renamed motion")})
+        message = json.loads(next(line for line in lines if line != "{}"))
+        assert message["projection/1/content"]["title"] == "A renamed motion"
+        assert message["projection/1/content"]["collection"] == "motion"

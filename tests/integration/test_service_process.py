@@ -672,6 +672,7 @@ def test_connection_counts_are_summed_over_instances(
         seen: list[list[dict[str, int]]] = []
         for url in urls:
             while (seen := [await counts(http, url)])[0] != expected:
+                import redis as _r; _c = _r.Redis(host=service.redis.host, port=service.redis.port); print(_c.hgetall("metric-connections_stream-values"), _c.hgetall("metric-connections_stream-timestamp"), time.time())
                 assert time.monotonic() < deadline, f"{url}: {seen[0]}, expected {expected}"
                 await asyncio.sleep(0.2)
 

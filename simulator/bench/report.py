@@ -1,0 +1,70 @@
+"""Figures as Markdown tables: printed on stdout and, with ``--record``, appended to
+``docs/benchmarks.md`` with the date, the machine and the command line (spec/benchmarks.md)."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from simulator.bench import proc
+
+HEADER = """# Benchmarks
+
+Figures of `python -m simulator bench` (scenarios of `spec/benchmarks.md`), newest last.
+Each run names its date, machine and command line; the service ran as in production
+(`python -m adapters.server` under Granian, Postgres and Redis from local binaries) unless the
+command line names other URLs.
+
+* **B1** first response of the meeting request (`?single`) per role: cold (a fresh service
+  process per measurement) and warm (data cache filled; the first user of each role, then
+  further distinct users of that role); keys and bytes of the message.
+* **B2** fan-out: C streams of distinct users in the meeting's role mix, then realistic writes
+  through the real write path (Postgres rows as the datastore writer writes them, then
+  `XADD ModifiedFields`): per write the connections that got a message, the time from XADD to
+  the last message, and the service's CPU seconds; at the end every stream's folded state is
+  compared with a fresh `?single` for its user (mismatches must be 0).
+* **B3** service memory (RSS) per open idle stream, from the opening of B2's streams.
+* **B4** domain only, in-process: restricted keys per second for the meeting request from a
+  warm cache, no HTTP.
+"""
+
+
+@dataclass
+class Result:
+    """One table of figures."""
+
+    title: str
+    columns: tuple[str, ...]
+    rows: list[tuple[str, ...]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def markdown(self) -> str:
+        lines = [f"### {self.title}", "", "| " + " | ".join(self.columns) + " |"]
+        lines.append("|" + "---|" * len(self.columns))
+        lines += ["| " + " | ".join(row) + " |" for row in self.rows]
+        lines += ["", *(f"* {note}" for note in self.notes)] if self.notes else []
+        return "\n".join(lines) + "\n"
+
+
+def ms(seconds: float) -> str:
+    return f"{seconds * 1000:.0f} ms"
+
+
+def secs(seconds: float) -> str:
+    return f"{seconds:.2f} s"
+
+
+def mb(size: float) -> str:
+    return f"{size / 1024 / 1024:.1f} MB"
+
+
+def record(path: Path, results: Sequence[Result], command: str) -> None:
+    """Append one run to ``path`` (created with an explaining header if missing)."""
+    now = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    section = [f"## {now}", "", f"Machine: {proc.machine()}.", "", f"Command: `{command}`", ""]
+    section += [result.markdown() for result in results]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    existing = path.read_text(encoding="utf-8") if path.exists() else HEADER
+    path.write_text(existing.rstrip("\n") + "\n\n" + "\n".join(section), encoding="utf-8")
