@@ -17,6 +17,7 @@ from adapters.http import autoupdate_route, counts_routes
 from adapters.http.asgi import Receive, Scope, Send, respond
 from adapters.http.errors import classify, error_body
 from adapters.http.history_route import history_information
+from adapters.http.identity import authenticated
 from adapters.http.request import Request
 from adapters.http.service import Service
 from domain.errors import ClientError
@@ -107,13 +108,9 @@ class AutoupdateApp:
             return
         if path == "/system/autoupdate/history_information":
             service = await self.startup()
-            try:
-                identity = await service.authenticator.authenticate(request.headers, request.cookies)
-            except Exception as error:
-                status, body = classify(error)
-                await respond(send, status, body)
-                return
-            await history_information(service, identity, request, send)
+            identity = await authenticated(service, request, send)
+            if identity is not None:
+                await history_information(service, identity, request, send)
             return
         if path in ("/system/autoupdate/connection_count", "/service/autoupdate/connection_count"):
             await counts_routes.connection_count(await self.startup(), request, send)

@@ -15,8 +15,8 @@ from functools import partial
 
 import msgspec
 
-from adapters.http.asgi import NO_STORE, Send, body, respond, start
-from adapters.http.errors import classify
+from adapters.http.asgi import NO_STORE, Send, body, start
+from adapters.http.identity import authenticated
 from adapters.http.request import Request
 from adapters.http.service import Service
 from adapters.metrics import KINDS, Metrics, log_line, prometheus_text
@@ -94,11 +94,8 @@ async def _allowed_only(
     service: Service, request: Request, send: Send, render: Render, content_type: bytes
 ) -> None:
     """Authenticate, check the access rule, answer with ``render(scope)``."""
-    try:
-        identity = await service.authenticator.authenticate(request.headers, request.cookies)
-    except Exception as error:
-        status, error_body = classify(error)
-        await respond(send, status, error_body)
+    identity = await authenticated(service, request, send)
+    if identity is None:
         return
     headers = [NO_STORE]
     if identity.refreshed_token:

@@ -218,6 +218,10 @@ class RestrictContext:
             permission = self._perms[meeting_id] = self._meeting_permission(meeting_id)
         return permission
 
+    def perms_of(self, collection: str, id: int) -> Permission:
+        """The user's permissions in the meeting of ``collection/id`` (which must have one)."""
+        return self.perms(self.meeting_of(collection, id))
+
     def _meeting_permission(self, meeting_id: int) -> Permission:
         if self.user_id == 0:
             return self._public_access(meeting_id)

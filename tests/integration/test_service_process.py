@@ -672,7 +672,6 @@ def test_connection_counts_are_summed_over_instances(
         seen: list[list[dict[str, int]]] = []
         for url in urls:
             while (seen := [await counts(http, url)])[0] != expected:
-                import redis as _r; _c = _r.Redis(host=service.redis.host, port=service.redis.port); print(_c.hgetall("metric-connections_stream-values"), _c.hgetall("metric-connections_stream-timestamp"), time.time())
                 assert time.monotonic() < deadline, f"{url}: {seen[0]}, expected {expected}"
                 await asyncio.sleep(0.2)
 
@@ -680,6 +679,7 @@ def test_connection_counts_are_summed_over_instances(
 
         async def main() -> None:
             async with client() as http, contextlib.AsyncExitStack() as streams:
+                opened: list[Stream] = []  # referenced: a collected Stream would close its response
                 for url, headers in [
                     (service.url, admin),
                     (service.url, headers_of(mint(delegate))),
@@ -687,8 +687,8 @@ def test_connection_counts_are_summed_over_instances(
                     (second.url, headers_of(mint(delegate))),
                     (second.url, {}),  # public access: user 0
                 ]:
-                    opened = await streams.enter_async_context(stream(http, url, headers=headers, query=keys))
-                    await opened.next()
+                    opened.append(await streams.enter_async_context(stream(http, url, headers=headers, query=keys)))
+                    await opened[-1].next()
                 expected = [{"0": 1, "1": 1, str(delegate): 3}, {}]
                 urls = [
                     f"{base}/{prefix}/autoupdate/connection_count"

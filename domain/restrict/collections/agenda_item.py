@@ -19,7 +19,7 @@ from domain.restrict.registry import rule
 def see_item(ctx: RestrictContext, id: int) -> bool:
     """Mode A: ``can_manage``; or ``can_see_internal`` and not ``is_hidden``; or ``can_see``
     and neither ``is_hidden`` nor ``is_internal``."""
-    perms = ctx.perms(ctx.meeting_of("agenda_item", id))
+    perms = ctx.perms_of("agenda_item", id)
     if perms.has("agenda_item.can_manage"):
         return True
     if ctx.flag("agenda_item", id, "is_hidden"):
@@ -32,10 +32,10 @@ def see_item(ctx: RestrictContext, id: int) -> bool:
 @rule("agenda_item", "B")
 def see_internal_fields(ctx: RestrictContext, id: int) -> bool:
     """Mode B: ``agenda_item.can_see_internal`` in the item's meeting."""
-    return ctx.perms(ctx.meeting_of("agenda_item", id)).has("agenda_item.can_see_internal")
+    return ctx.perms_of("agenda_item", id).has("agenda_item.can_see_internal")
 
 
 @rule("agenda_item", "C")
 def see_manager_fields(ctx: RestrictContext, id: int) -> bool:
     """Mode C: ``agenda_item.can_manage`` in the item's meeting."""
-    return ctx.perms(ctx.meeting_of("agenda_item", id)).has("agenda_item.can_manage")
+    return ctx.perms_of("agenda_item", id).has("agenda_item.can_manage")

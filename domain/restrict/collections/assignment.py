@@ -16,7 +16,7 @@ from domain.restrict.registry import rule
 @rule("assignment", "A")
 def see_assignment(ctx: RestrictContext, id: int) -> bool:
     """Mode A: ``assignment.can_see`` in the assignment's meeting."""
-    return ctx.perms(ctx.meeting_of("assignment", id)).has("assignment.can_see")
+    return ctx.perms_of("assignment", id).has("assignment.can_see")
 
 
 @rule("assignment_candidate", "A")

@@ -20,7 +20,7 @@ from domain.restrict.registry import rule
 @rule("chat_group", "A")
 def see_chat_group(ctx: RestrictContext, id: int) -> bool:
     """Mode A: ``chat.can_manage``; or in one of its read or write groups."""
-    perms = ctx.perms(ctx.meeting_of("chat_group", id))
+    perms = ctx.perms_of("chat_group", id)
     if perms.has("chat.can_manage"):
         return True
     groups = ctx.ids("chat_group", id, "read_group_ids") + ctx.ids("chat_group", id, "write_group_ids")
@@ -33,7 +33,7 @@ def see_chat_message(ctx: RestrictContext, id: int) -> bool:
     chat_group = ctx.required_id("chat_message", id, "chat_group_id")
     if not ctx.exists("chat_group", chat_group):
         raise Inconsistent(f"chat_message/{id}/chat_group_id points to missing chat_group/{chat_group}")
-    perms = ctx.perms(ctx.meeting_of("chat_group", chat_group))
+    perms = ctx.perms_of("chat_group", chat_group)
     if perms.has("chat.can_manage"):
         return True
     if perms.in_group(ctx.ids("chat_group", chat_group, "read_group_ids")):

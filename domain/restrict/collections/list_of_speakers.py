@@ -22,14 +22,14 @@ from domain.restrict.registry import rule
 @rule("list_of_speakers", "A")
 def see_list(ctx: RestrictContext, id: int) -> bool:
     """Mode A: ``list_of_speakers.can_see`` or ``can_be_speaker`` in the list's meeting (R3)."""
-    perms = ctx.perms(ctx.meeting_of("list_of_speakers", id))
+    perms = ctx.perms_of("list_of_speakers", id)
     return perms.has("list_of_speakers.can_see", "list_of_speakers.can_be_speaker")
 
 
 @rule("list_of_speakers", "B")
 def see_moderator_notes(ctx: RestrictContext, id: int) -> bool:
     """Mode B: ``list_of_speakers.can_see_moderator_notes`` in the list's meeting."""
-    perms = ctx.perms(ctx.meeting_of("list_of_speakers", id))
+    perms = ctx.perms_of("list_of_speakers", id)
     return perms.has("list_of_speakers.can_see_moderator_notes")
 
 
@@ -37,7 +37,7 @@ def see_moderator_notes(ctx: RestrictContext, id: int) -> bool:
 def see_speaker(ctx: RestrictContext, id: int) -> bool:
     """Mode A: ``list_of_speakers.can_see``; or ``list_of_speakers.can_be_speaker`` and the
     speaker's meeting_user belongs to the user (a speaker without one is nobody's own)."""
-    perms = ctx.perms(ctx.meeting_of("speaker", id))
+    perms = ctx.perms_of("speaker", id)
     if perms.has("list_of_speakers.can_see"):
         return True
     if not perms.has("list_of_speakers.can_be_speaker"):

@@ -99,12 +99,12 @@ def see_comment(ctx: RestrictContext, id: int) -> bool:
     """Mode D: OML ≥ can_manage_users, or ``user.can_manage`` in X's meeting."""
     if ctx.oml("can_manage_users"):
         return True
-    return ctx.perms(ctx.meeting_of("meeting_user", id)).has("user.can_manage")
+    return ctx.perms_of("meeting_user", id).has("user.can_manage")
 
 
 @rule("meeting_user", "E")
 def see_sensitive(ctx: RestrictContext, id: int) -> bool:
     """Mode E: ``user.can_see_sensitive_data`` in X's meeting, or X is Y's own."""
-    if ctx.perms(ctx.meeting_of("meeting_user", id)).has("user.can_see_sensitive_data"):
+    if ctx.perms_of("meeting_user", id).has("user.can_see_sensitive_data"):
         return True
     return _user_of(ctx, id) == ctx.user_id

@@ -42,7 +42,7 @@ def see_or_see_related(ctx: RestrictContext, id: int) -> bool:
 @rule("motion", "B")
 def see_metadata_managers(ctx: RestrictContext, id: int) -> bool:
     """Mode B: ``motion.can_manage_metadata`` in the motion's meeting."""
-    return ctx.perms(ctx.meeting_of("motion", id)).has("motion.can_manage_metadata")
+    return ctx.perms_of("motion", id).has("motion.can_manage_metadata")
 
 
 @rule("motion", "D")
@@ -57,7 +57,7 @@ def see_recommendation(ctx: RestrictContext, id: int) -> bool:
     (an internal state hides the recommendation from ordinary readers)."""
     if not ctx.visible("motion", "C", id):
         return False
-    if ctx.perms(ctx.meeting_of("motion", id)).has("motion.can_manage_metadata"):
+    if ctx.perms_of("motion", id).has("motion.can_manage_metadata"):
         return True
     return not ctx.flag("motion_state", state_of(ctx, id), "is_internal")
 

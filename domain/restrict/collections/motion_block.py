@@ -14,7 +14,7 @@ from domain.restrict.registry import rule
 @rule("motion_block", "A")
 def see(ctx: RestrictContext, id: int) -> bool:
     """Mode A: ``motion.can_manage``; or ``motion.can_see`` and the block is not internal."""
-    perms = ctx.perms(ctx.meeting_of("motion_block", id))
+    perms = ctx.perms_of("motion_block", id)
     if perms.has("motion.can_manage"):
         return True
     return perms.has("motion.can_see") and not ctx.flag("motion_block", id, "internal")

@@ -14,4 +14,4 @@ from domain.restrict.registry import rule
 @rule("motion_category", "A")
 def see(ctx: RestrictContext, id: int) -> bool:
     """Mode A: ``motion.can_see`` in the category's meeting."""
-    return ctx.perms(ctx.meeting_of("motion_category", id)).has("motion.can_see")
+    return ctx.perms_of("motion_category", id).has("motion.can_see")

@@ -32,7 +32,7 @@ class Access(Enum):
 
 def section_access(ctx: RestrictContext, section: int) -> Access:
     """The user's access to a section, judged in the section's meeting."""
-    perms = ctx.perms(ctx.meeting_of("motion_comment_section", section))
+    perms = ctx.perms_of("motion_comment_section", section)
     groups = ctx.ids("motion_comment_section", section, "read_group_ids") + ctx.ids(
         "motion_comment_section", section, "write_group_ids"
     )
@@ -47,7 +47,7 @@ def section_access(ctx: RestrictContext, section: int) -> Access:
 def see_section(ctx: RestrictContext, id: int) -> bool:
     """Mode A: ``motion.can_manage``; or ``motion.can_see`` and the user is in a read or
     write group of the section, or the section has ``submitter_can_write``."""
-    perms = ctx.perms(ctx.meeting_of("motion_comment_section", id))
+    perms = ctx.perms_of("motion_comment_section", id)
     if perms.has("motion.can_manage"):
         return True
     return perms.has("motion.can_see") and section_access(ctx, id) is not Access.NONE

@@ -14,4 +14,4 @@ from domain.restrict.registry import rule
 @rule("motion_editor", "A")
 def see(ctx: RestrictContext, id: int) -> bool:
     """Mode A: ``motion.can_manage_metadata`` in the editor's meeting."""
-    return ctx.perms(ctx.meeting_of("motion_editor", id)).has("motion.can_manage_metadata")
+    return ctx.perms_of("motion_editor", id).has("motion.can_manage_metadata")

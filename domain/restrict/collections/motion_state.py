@@ -15,6 +15,6 @@ from domain.restrict.registry import rule
 @rule("motion_state", "A")
 def see(ctx: RestrictContext, id: int) -> bool:
     """Mode A: ``motion.can_see``, or any motion in ``motion_ids`` is motion/C-visible."""
-    if ctx.perms(ctx.meeting_of("motion_state", id)).has("motion.can_see"):
+    if ctx.perms_of("motion_state", id).has("motion.can_see"):
         return True
     return ctx.any_visible("motion", "C", ctx.ids("motion_state", id, "motion_ids"))

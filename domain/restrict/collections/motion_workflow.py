@@ -13,4 +13,4 @@ from domain.restrict.registry import rule
 @rule("motion_workflow", "A")
 def see(ctx: RestrictContext, id: int) -> bool:
     """Mode A: ``motion.can_see`` in the workflow's meeting."""
-    return ctx.perms(ctx.meeting_of("motion_workflow", id)).has("motion.can_see")
+    return ctx.perms_of("motion_workflow", id).has("motion.can_see")

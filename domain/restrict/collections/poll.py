@@ -83,7 +83,7 @@ def see_live_votes(ctx: RestrictContext, id: int) -> bool:
     or can manage the poll."""
     if state(ctx, id) != "started":
         return False
-    perms = ctx.perms(ctx.meeting_of("poll", id))
+    perms = ctx.perms_of("poll", id)
     if perms.has("user.can_see") and perms.has("list_of_speakers.can_manage"):
         return True
     return perms.has("poll.can_see_progress") or can_manage_poll(ctx, id)
@@ -99,6 +99,6 @@ def see_votes_cast(ctx: RestrictContext, id: int) -> bool:
         case "finished":
             if can_manage_poll(ctx, id):
                 return True
-            return ctx.perms(ctx.meeting_of("poll", id)).has("list_of_speakers.can_manage")
+            return ctx.perms_of("poll", id).has("list_of_speakers.can_manage")
         case _:
             return False

@@ -21,7 +21,7 @@ from domain.restrict.registry import rule
 def see_projector(ctx: RestrictContext, id: int) -> bool:
     """Mode A: ``projector.can_manage``; or not ``is_internal`` and (``projector.can_see``, or
     reference projector and ``meeting.can_see_autopilot``)."""
-    perms = ctx.perms(ctx.meeting_of("projector", id))
+    perms = ctx.perms_of("projector", id)
     if perms.has("projector.can_manage"):
         return True
     if ctx.flag("projector", id, "is_internal"):
@@ -36,7 +36,7 @@ def see_projector(ctx: RestrictContext, id: int) -> bool:
 def see_projection(ctx: RestrictContext, id: int) -> bool:
     """Mode A: ``projector.can_manage``; or projector/A of ``current_projector_id`` (unset:
     not visible)."""
-    if ctx.perms(ctx.meeting_of("projection", id)).has("projector.can_manage"):
+    if ctx.perms_of("projection", id).has("projector.can_manage"):
         return True
     projector = ctx.id("projection", id, "current_projector_id")
     if not projector:
@@ -49,10 +49,10 @@ def see_projection(ctx: RestrictContext, id: int) -> bool:
 @rule("projector_countdown", "A")
 def see_countdown(ctx: RestrictContext, id: int) -> bool:
     """Mode A: ``projector.can_see`` in the countdown's meeting."""
-    return ctx.perms(ctx.meeting_of("projector_countdown", id)).has("projector.can_see")
+    return ctx.perms_of("projector_countdown", id).has("projector.can_see")
 
 
 @rule("projector_message", "A")
 def see_message(ctx: RestrictContext, id: int) -> bool:
     """Mode A: ``projector.can_see`` in the message's meeting."""
-    return ctx.perms(ctx.meeting_of("projector_message", id)).has("projector.can_see")
+    return ctx.perms_of("projector_message", id).has("projector.can_see")

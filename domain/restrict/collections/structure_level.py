@@ -15,6 +15,6 @@ from domain.restrict.registry import rule
 @rule("structure_level", "A")
 def see_structure_level(ctx: RestrictContext, id: int) -> bool:
     """Mode A: ``list_of_speakers.can_see``; or any of ``meeting_user_ids`` is meeting_user/A."""
-    if ctx.perms(ctx.meeting_of("structure_level", id)).has("list_of_speakers.can_see"):
+    if ctx.perms_of("structure_level", id).has("list_of_speakers.can_see"):
         return True
     return ctx.any_visible("meeting_user", "A", ctx.ids("structure_level", id, "meeting_user_ids"))

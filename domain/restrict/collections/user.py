@@ -39,7 +39,7 @@ def _meeting_users(ctx: RestrictContext, id: int) -> list[int]:
 def _has_in_a_meeting(ctx: RestrictContext, id: int, permission: str) -> bool:
     """Whether Y has ``permission`` in one of X's meetings (asked meeting by meeting, in order)."""
     return any(
-        ctx.perms(ctx.meeting_of("meeting_user", meeting_user)).has(permission)
+        ctx.perms_of("meeting_user", meeting_user).has(permission)
         for meeting_user in ctx.ids("user", id, "meeting_user_ids")
     )
 
