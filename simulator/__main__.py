@@ -40,6 +40,10 @@ def main(argv: list[str] | None = None) -> int:
         from simulator import generate
 
         return generate.main(args.rest)
+    if command == "bench":
+        from simulator.bench import cli
+
+        return cli.main(["--help"] * args.help + args.rest)
     return _serve(args)
 
 
@@ -61,6 +65,9 @@ def _parser() -> argparse.ArgumentParser:
     explain.add_argument("--url", default="http://localhost:9012", help="the running service")
     generate = commands.add_parser("generate", help="write a generated meeting as an export JSON")
     generate.add_argument("rest", nargs=argparse.REMAINDER, help="options of python -m simulator.generate")
+    bench = commands.add_parser("bench", help="run the benchmark scenarios B1-B4", add_help=False)
+    bench.add_argument("-h", "--help", action="store_true", help="options of the benchmark")
+    bench.add_argument("rest", nargs=argparse.REMAINDER, help="options of the benchmark (bench --help)")
     return parser
 
 

@@ -37,6 +37,13 @@ class LoadingSource(Protocol):
 
 async def run_complete(cache: LoadingSource, compute: Callable[[Reader], T]) -> tuple[T, set[str]]:
     """Run ``compute`` until it reads nothing missing; return its result and the keys it read."""
+    result, reader = await run_complete_reader(cache, compute)
+    return result, reader.reads
+
+
+async def run_complete_reader(cache: LoadingSource, compute: Callable[[Reader], T]) -> tuple[T, Reader]:
+    """Like :func:`run_complete`, returning the reader of the complete run (its reads, split
+    into structural and leaf reads)."""
     for _ in range(MAX_ROUNDS):
         reader = Reader(cache)
         try:
@@ -47,7 +54,7 @@ async def run_complete(cache: LoadingSource, compute: Callable[[Reader], T]) -> 
             await _fill(cache, reader)
             continue
         if reader.complete:
-            return result, reader.reads
+            return result, reader
         await _fill(cache, reader)
     raise ComputationError(f"computation did not settle after {MAX_ROUNDS} rounds")
 
@@ -75,9 +82,11 @@ def user_values(
     if require_user:
         require_existing_user(reader, user_id)
     restriction = restricter.for_user(reader, user_id)
-    restricted = RestrictingReader(reader, restriction)
-    keys = resolve(request, restricted, max_keys=max_keys)
-    values = restricted.get_many(keys)
+    keys = resolve(request, RestrictingReader(reader, restriction), max_keys=max_keys)
+    reader.leaves = True
+    raw = reader.get_many(keys)
+    reader.leaves = False
+    values = restriction.restrict(raw)
     if reader.complete:
         restriction.report()
     return values

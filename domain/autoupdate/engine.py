@@ -13,13 +13,19 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Hashable
+from collections.abc import AsyncIterator, Hashable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
 import anyio
 
-from domain.autoupdate.compute import is_meeting_admin, require_existing_user, run_complete, user_values
+from domain.autoupdate.compute import (
+    is_meeting_admin,
+    require_existing_user,
+    run_complete,
+    run_complete_reader,
+    user_values,
+)
 from domain.autoupdate.hashstate import decode_state, encode_state
 from domain.autoupdate.index import DependencyIndex
 from domain.autoupdate.message import Message
@@ -35,6 +41,7 @@ from domain.restrict import Restricter
 from domain.restrict.context import RestrictContext
 from domain.restrict.history import admin_meetings, history_rules
 from domain.restrict.restricter import PermissionRestricter
+from domain.schema import field as schema_field
 from domain.snapshot import Snapshot
 from domain.values import encode, value_hash
 
@@ -59,11 +66,17 @@ class _Group:
         self.members: set[Subscription] = set()
         self.current: dict[str, bytes] = {}
         self.deps: set[str] = set()
+        self.structural: set[str] = set()
+        """The reads that decided what is read or visible (relations followed, permission
+        checks); a change elsewhere only replaces values (the fast path)."""
+        self.changed: set[str] = set()
+        self.recompute = True
         self.ready = asyncio.Event()
         self.failure: BaseException | None = None
         self.scheduled = self.running = self.rerun = self.dead = False
 
-    def notify(self) -> None:
+    def notify(self, changed: Iterable[str]) -> None:
+        self.changed.update(key for key in changed if key in self.deps)
         self.engine._schedule(self)
 
 
@@ -74,7 +87,7 @@ class _Calculated:
         self.key = key
         self.deps: set[str] = set()
 
-    def notify(self) -> None:
+    def notify(self, changed: Iterable[str]) -> None:
         """Handled by :meth:`Autoupdate.apply_changes` (it invalidates the value first)."""
 
 
@@ -85,7 +98,7 @@ class _Waiter:
         self.deps: set[str] = set()
         self.event = asyncio.Event()
 
-    def notify(self) -> None:
+    def notify(self, changed: Iterable[str]) -> None:
         self.event.set()
 
 
@@ -208,10 +221,11 @@ class Autoupdate:
             self._index.remove(calculated)
             self.cache.invalidate(calculated.key)
         keys = [calculated.key for calculated in invalidated]
+        changed: list[str] = [*changes, *keys]
         if keys:
             affected = (affected - set(invalidated)) | self._index.affected(keys)
         for dependent in affected:
-            dependent.notify()
+            dependent.notify(changed)
         return keys
 
     async def _calculate(self, key: str) -> Any:
@@ -233,6 +247,11 @@ class Autoupdate:
         with contextlib.suppress(anyio.EndOfStream):
             while True:
                 yield await subscription.next()
+
+    async def idle(self) -> None:
+        """Wait until every scheduled recompute has finished (tests, benchmarks, shutdown)."""
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
 
     def statistics(self) -> dict[str, int]:
         keys, objects = self.cache.statistics()
@@ -286,8 +305,11 @@ class Autoupdate:
             if group.dead:
                 return
             group.scheduled, group.running = False, True
+            changed, group.changed = group.changed, set()
             try:
-                values, reads = await self._compute(group.user_id, group.request)
+                message = await self._values_changed(group, changed) if not first else None
+                if message is None:
+                    message = await self._recompute(group)
             except Exception as error:
                 self._fail(group, error)
                 return
@@ -295,9 +317,6 @@ class Autoupdate:
                 group.running = False
             if group.dead:
                 return
-            encoded = {key: None if value is None else encode(value) for key, value in values.items()}
-            message, group.current = diff(group.current, encoded, same)
-            self._index.update(group, reads)
             if message and not first:
                 shared = Message(message)
                 for member in list(group.members):
@@ -310,6 +329,50 @@ class Autoupdate:
         if group.rerun:
             group.rerun = False
             self._schedule(group)
+
+    async def _recompute(self, group: _Group) -> dict[str, bytes | None]:
+        """The whole request from scratch; returns what changed."""
+        values, reader = await run_complete_reader(
+            self.cache,
+            lambda reader: user_values(
+                reader, self.restricter, group.user_id, group.request, self.limits.max_keys
+            ),
+        )
+        encoded = {key: None if value is None else encode(value) for key, value in values.items()}
+        message, group.current = diff(group.current, encoded, same)
+        group.structural = reader.structural
+        self._index.update(group, reader.reads)
+        return message
+
+    async def _values_changed(self, group: _Group, changed: set[str]) -> dict[str, bytes | None] | None:
+        """The fast path: when every changed key is a plain visible value of the group (not read
+        to decide anything, not a relation), the new values are the message. ``None`` when the
+        whole request must be recomputed."""
+        if not changed or not changed.isdisjoint(group.structural):
+            return None
+        for key in changed:
+            field = schema_field(*key.split("/")[::2])
+            if key not in group.current or field is None or field.is_relation:
+                return None
+        reader = Reader(self.cache)
+        values = reader.get_many(changed)
+        if reader.pending:  # a slide content to calculate first
+            await self.cache.calculate(reader.pending)
+            reader = Reader(self.cache)
+            values = reader.get_many(changed)
+        if not reader.complete:
+            return None
+        message: dict[str, bytes | None] = {}
+        for key, value in values.items():
+            if value is None:
+                group.current.pop(key, None)
+                message[key] = None
+                continue
+            value_bytes = encode(value)
+            if group.current.get(key) != value_bytes:
+                group.current[key] = value_bytes
+                message[key] = value_bytes
+        return message
 
     def _fail(self, group: _Group, error: BaseException) -> None:
         if not group.ready.is_set():

@@ -12,7 +12,9 @@ from typing import Protocol
 class Dependent(Protocol):
     deps: set[str]
 
-    def notify(self) -> None: ...
+    def notify(self, changed: Iterable[str]) -> None:
+        """Some of ``changed`` (a batch's keys) are among :attr:`deps`."""
+        ...
 
 
 class DependencyIndex:

@@ -1,7 +1,8 @@
 """``python -m simulator bench``: the benchmark scenarios B1-B4 of ``spec/benchmarks.md``.
 
 ``driver`` is a cheap HTTP/1.1 streaming client usable against any compatible service,
-``scenarios`` measures, ``writes`` builds realistic datastore writes, ``proc`` reads CPU and
+``scenarios`` (B1, B4) and ``fanout`` (B2, B3) measure, ``measure`` holds what they share,
+``writes`` builds realistic datastore writes, ``proc`` reads CPU and
 memory of the service from ``/proc``, ``servers`` starts local Postgres, Redis and the service,
 ``report`` prints and records the figures, and ``cli`` wires it all together.
 """

@@ -151,15 +151,10 @@ class Stream:
 
     user_id: int
     credentials: DevCredentials | None
-    opened: float = 0.0
     messages: list[tuple[float, bytes]] = field(default_factory=list)
     status: int | None = None
     error: str | None = None
     ended: bool = False
-
-    @property
-    def first_arrival(self) -> float | None:
-        return self.messages[0][0] if self.messages else None
 
     def fold(self) -> dict[str, Any]:
         """The values the client holds after applying every message (``null`` deletes)."""
@@ -179,10 +174,9 @@ class Stream:
 class Streams:
     """Open streams against one endpoint; each line arrives with its time."""
 
-    def __init__(self, endpoint: Endpoint, body: bytes, *, query: str = "") -> None:
+    def __init__(self, endpoint: Endpoint, body: bytes) -> None:
         self.endpoint = endpoint
         self.body = body
-        self.query = query
         self.streams: list[Stream] = []
         self._tasks: list[asyncio.Task[None]] = []
         self._shared: dict[bytes, bytes] = {}
@@ -228,10 +222,9 @@ class Streams:
                 return
             stream.messages.append((time.perf_counter(), self._shared.setdefault(line, line)))
 
-        stream.opened = time.perf_counter()
         try:
             stream.status = await fetch(
-                self.endpoint, self.body, query=self.query, credentials=stream.credentials, on_line=on_line
+                self.endpoint, self.body, credentials=stream.credentials, on_line=on_line
             )
         except (OSError, ProtocolError, asyncio.IncompleteReadError) as error:
             stream.error = f"{type(error).__name__}: {error}"

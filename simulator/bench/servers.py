@@ -30,6 +30,8 @@ import redis
 USER = "openslides"
 DATABASE = "openslides"
 POSTGRES_SYSTEM_USER = "postgres"
+ROOT = Path(__file__).resolve().parents[2]
+"""The repository: the service runs from it, so ``adapters`` is this checkout's."""
 READY_SECONDS = 60.0
 
 
@@ -162,7 +164,11 @@ class Service:
     def start(self) -> None:
         with self._log.open("ab") as log:
             self._process = subprocess.Popen(
-                [sys.executable, "-m", "adapters.server"], env=self._env, stdout=log, stderr=subprocess.STDOUT
+                [sys.executable, "-m", "adapters.server"],
+                cwd=ROOT,
+                env=self._env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
             )
         process = self._process
         _wait(lambda: self._healthy(process), f"the service on port {self.port}")

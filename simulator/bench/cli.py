@@ -1,0 +1,197 @@
+"""``python -m simulator bench b1|b2|b3|b4|all …``: run the benchmark scenarios.
+
+An entry point (like ``simulator/__main__.py``), so it is where the production adapters join
+in: the datastore writer (``adapters.postgres_writer``) loads the generated meeting into
+Postgres and performs B2's writes, and ``adapters/datastore_schema.sql`` creates the tables of
+a Postgres started here. The service under test is either given by URL (``--url``, plus
+``--database-url`` and ``--redis-url`` for B2 and ``--service-pid`` for CPU and memory) or
+started from local binaries (``--start-servers``) and stopped at the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import resource
+import shlex
+import signal
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import asyncpg
+
+from adapters import postgres_writer
+from simulator.bench.driver import Endpoint, progress
+from simulator.bench.fanout import b2, b3, open_streams
+from simulator.bench.measure import BenchError, Target, Writer
+from simulator.bench.report import Result, record
+from simulator.bench.scenarios import b1, b4
+from simulator.bench.servers import LocalServers, ServerError
+from simulator.bench.writes import Change, Meeting, create_events
+from simulator.generate import generate_meeting
+
+SCHEMA = Path(postgres_writer.__file__).with_name("datastore_schema.sql")
+SCENARIOS = ("b1", "b2", "b3", "b4")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    args = _parser().parse_args(arguments)
+    chosen = set(SCENARIOS) if args.scenario == "all" else {args.scenario}
+    try:
+        connections = [int(c) for c in args.connections.split(",") if c.strip()]
+    except ValueError:
+        print(
+            f"error: --connections {args.connections!r}: a comma-separated list of numbers", file=sys.stderr
+        )
+        return 2
+    over_http = chosen - {"b4"}
+    if over_http and not args.start_servers and args.url is None:
+        print("error: b1, b2 and b3 need --url or --start-servers", file=sys.stderr)
+        return 2
+    if chosen & {"b2"} and not args.start_servers and not (args.database_url and args.redis_url):
+        print("error: b2 needs --database-url and --redis-url (or --start-servers)", file=sys.stderr)
+        return 2
+    _raise_open_files_limit()
+    signal.signal(signal.SIGTERM, _interrupt)  # stop the servers started here on SIGTERM too
+    progress("generating the meeting")
+    export = generate_meeting(
+        participants=args.participants,
+        motions=args.motions,
+        agenda_items=args.agenda_items,
+        polls=args.polls,
+        seed=args.seed,
+    )
+    results: list[Result] = []
+    servers: LocalServers | None = None
+    try:
+        if "b4" in chosen:
+            results.append(_show(asyncio.run(b4(export, repeat=args.repeat))))
+        if over_http:
+            if args.start_servers:
+                progress("starting Postgres and Redis")
+                servers = LocalServers(SCHEMA.read_text())
+                assert servers.postgres is not None and servers.redis is not None
+                args.database_url, args.redis_url = servers.postgres.url, servers.redis.url
+            if args.database_url:
+                asyncio.run(_load(args.database_url, export))
+            if servers is not None:
+                progress("starting the service")
+                args.url = servers.start_service().url
+            results += asyncio.run(_over_http(args, chosen, connections, export, servers))
+    except (BenchError, ServerError, OSError, TimeoutError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        if servers is not None and servers.service is not None:
+            print(f"service log (tail):\n{servers.service.log_tail()}", file=sys.stderr)
+        return 1
+    finally:
+        if servers is not None:
+            servers.close()
+    if args.record is not None:
+        record(args.record, results, "python -m simulator bench " + shlex.join(arguments))
+        progress(f"recorded in {args.record}")
+    return 0
+
+
+async def _over_http(
+    args: argparse.Namespace,
+    chosen: set[str],
+    connections: list[int],
+    export: dict[str, object],
+    servers: LocalServers | None,
+) -> list[Result]:
+    meeting = (
+        await Meeting.from_database(args.database_url) if args.database_url else Meeting.from_export(export)
+    )
+    target = Target(Endpoint.parse(args.url), meeting, redis_url=args.redis_url)
+    if servers is not None and servers.service is not None:
+        service = servers.service
+        target.pid, target.restart = lambda: service.pid, service.restart
+    elif args.service_pid is not None:
+        pid: int = args.service_pid
+        target.pid = lambda: pid
+    pool = await asyncpg.create_pool(args.database_url, min_size=1, max_size=2) if args.database_url else None
+    if pool is not None:
+        target.write = _writer(pool)
+    results: list[Result] = []
+    try:
+        if "b1" in chosen:
+            results.append(_show(await b1(target, cold_runs=args.cold_runs, repeat=args.repeat)))
+        for count in connections if chosen & {"b2", "b3"} else []:
+            opened = await open_streams(target, count)
+            results.append(_show(b3(opened, count)))
+            if "b2" in chosen:
+                results += [_show(result) for result in await b2(target, opened, count, args.writes)]
+            else:
+                await opened.streams.close()
+    finally:
+        if pool is not None:
+            await pool.close()
+    return results
+
+
+def _writer(pool: asyncpg.Pool) -> Writer:
+    async def write(changes: Sequence[Change]) -> dict[str, str]:
+        events = [postgres_writer.WriteEvent(c.type, c.fqid, c.fields, c.list_fields) for c in changes]
+        _, modified = await postgres_writer.write(pool, events, information={"bench": "write"})
+        return modified
+
+    return write
+
+
+async def _load(url: str, export: dict[str, object]) -> None:
+    """An empty datastore gets the generated meeting as one position; one with data is kept
+    as it is (the benchmark then runs on that data)."""
+    conn = await asyncpg.connect(url)
+    try:
+        if await conn.fetchval("SELECT count(*) FROM models"):
+            progress("the datastore has data: using it as it is")
+            return
+        progress("loading the meeting into Postgres")
+        events = [postgres_writer.WriteEvent(c.type, c.fqid, c.fields) for c in create_events(export)]
+        await postgres_writer.write(conn, events, information={"bench": "initial data"})
+    finally:
+        await conn.close()
+
+
+def _show(result: Result) -> Result:
+    print(result.markdown(), flush=True)
+    return result
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
+def _raise_open_files_limit() -> None:
+    """Thousands of streams need thousands of sockets, here and in the service started here."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard == resource.RLIM_INFINITY or soft < hard:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m simulator bench", description="Run the benchmark scenarios of spec/benchmarks.md."
+    )
+    parser.add_argument("scenario", choices=[*SCENARIOS, "all"])
+    sizes = parser.add_argument_group("the generated meeting")
+    for name, default in (("participants", 2000), ("motions", 400), ("agenda-items", 150), ("polls", 30)):
+        sizes.add_argument(f"--{name}", type=int, default=default, help=f"default: {default}")
+    sizes.add_argument("--seed", type=int, default=1, help="default: 1")
+    runs = parser.add_argument_group("the runs")
+    runs.add_argument("--connections", default="100,1000", help="B2/B3 stream counts (default: 100,1000)")
+    runs.add_argument("--writes", type=int, default=30, help="B2 writes per run (default: 30)")
+    runs.add_argument("--repeat", type=int, default=10, help="B1 warm and B4 requests per role (default: 10)")
+    runs.add_argument("--cold-runs", type=int, default=3, help="B1 fresh processes per role (default: 3)")
+    service = parser.add_argument_group("the service under test")
+    service.add_argument("--start-servers", action="store_true", help="start Postgres, Redis and the service")
+    service.add_argument("--url", help="base URL of a running service, e.g. http://localhost:9012")
+    service.add_argument("--database-url", help="its Postgres datastore, postgresql://user:pw@host:port/db")
+    service.add_argument("--redis-url", help="its Redis message bus, redis://host:port/0")
+    service.add_argument("--service-pid", type=int, help="its process id, for CPU and memory figures")
+    parser.add_argument(
+        "--record", type=Path, help="append the figures to this file, e.g. docs/benchmarks.md"
+    )
+    return parser
