@@ -104,6 +104,7 @@ async def _build() -> Any:
     from adapters.vote_client import VoteServiceClient
 
     logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # not a line per token refresh
     config = load_config(os.environ)
     datastore = PostgresDatastore(
         user=config.database_user,

@@ -23,7 +23,13 @@ async def body(send: Send, data: bytes, *, more: bool = False) -> None:
     await send({"type": "http.response.body", "body": data, "more_body": more})
 
 
-async def respond(send: Send, status: int, data: bytes, content_type: bytes = OCTET_STREAM) -> None:
+async def respond(
+    send: Send,
+    status: int,
+    data: bytes,
+    content_type: bytes = OCTET_STREAM,
+    headers: list[tuple[bytes, bytes]] | None = None,
+) -> None:
     """A complete response in one go."""
-    await start(send, status, [(b"content-type", content_type), NO_STORE])
+    await start(send, status, [(b"content-type", content_type), NO_STORE, *(headers or ())])
     await body(send, data)

@@ -17,6 +17,7 @@ from adapters.http.asgi import NO_STORE, OCTET_STREAM, Receive, Send, body, resp
 from adapters.http.compress import wire_line
 from adapters.http.counting import LONGPOLLING, STREAM
 from adapters.http.errors import classify
+from adapters.http.identity import refreshed
 from adapters.http.request import ClientGone, Request, multipart_parts, read_body
 from adapters.http.service import Service
 from domain.autoupdate import Message, SlowConsumer, Subscription
@@ -61,8 +62,7 @@ async def handle(
         await _error(send, error)
         return
     headers = [(b"content-type", OCTET_STREAM), NO_STORE]
-    if identity.refreshed_token:
-        headers.append((b"authentication", identity.refreshed_token.encode("latin-1")))
+    headers.extend(refreshed(identity))
     compress = request.flag("compress")
     kind = LONGPOLLING if longpolling else STREAM
     with service.counter.counted(kind, identity.user_id) if counted else contextlib.nullcontext():

@@ -16,7 +16,7 @@ from functools import partial
 import msgspec
 
 from adapters.http.asgi import NO_STORE, Send, body, start
-from adapters.http.identity import authenticated
+from adapters.http.identity import authenticated, refreshed
 from adapters.http.request import Request
 from adapters.http.service import Service
 from adapters.metrics import KINDS, Metrics, log_line, prometheus_text
@@ -98,8 +98,7 @@ async def _allowed_only(
     if identity is None:
         return
     headers = [NO_STORE]
-    if identity.refreshed_token:
-        headers.append((b"authentication", identity.refreshed_token.encode("latin-1")))
+    headers.extend(refreshed(identity))
     try:
         scope, _ = await run_complete(
             service.engine.cache, partial(connection_count_scope, user_id=identity.user_id)

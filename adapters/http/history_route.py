@@ -9,6 +9,7 @@ import msgspec
 
 from adapters.http.asgi import Send, respond
 from adapters.http.errors import classify
+from adapters.http.identity import refreshed
 from adapters.http.request import Request
 from adapters.http.service import Service
 from domain.autoupdate.compute import run_complete
@@ -25,9 +26,9 @@ async def history_information(service: Service, identity: Identity, request: Req
         body = await _entries(service, identity.user_id, request.first("fqid"))
     except Exception as error:
         status, line = classify(error)
-        await respond(send, status, line)
+        await respond(send, status, line, headers=refreshed(identity))
         return
-    await respond(send, 200, body, b"application/json")
+    await respond(send, 200, body, b"application/json", refreshed(identity))
 
 
 async def _entries(service: Service, user_id: int, fqid: str | None) -> bytes:

@@ -17,3 +17,10 @@ async def authenticated(service: Service, request: Request, send: Send) -> Ident
         status, body = classify(error)
         await respond(send, status, body)
         return None
+
+
+def refreshed(identity: Identity) -> list[tuple[bytes, bytes]]:
+    """The ``Authentication`` response header when the access token was refreshed (spec §7.3)."""
+    if not identity.refreshed_token:
+        return []
+    return [(b"authentication", identity.refreshed_token.encode("latin-1"))]

@@ -118,3 +118,15 @@ def test_history_information_errors() -> None:
     organization = _get(3, "/system/autoupdate/history_information?fqid=user/4")
     assert organization.status == 403
     assert _get(1, "/system/autoupdate/history_information?fqid=user/4").status == 200
+
+
+def test_history_information_returns_a_refreshed_token() -> None:
+    class Refreshing(AsUser):
+        async def authenticate(self, headers: Any, cookies: Any) -> Identity:
+            return Identity(user_id=self.user_id, refreshed_token="bearer new")
+
+    engine = Autoupdate(Cache(_datastore()), PermissionRestricter(), workers=1)
+    app = app_for(Service(engine, Refreshing(1)))
+    response = asyncio.run(call(app, "GET", "/system/autoupdate/history_information?fqid=motion/1"))
+    assert response.status == 200
+    assert response.headers["authentication"] == "bearer new"
