@@ -97,6 +97,7 @@ def assemble(
         max_body_size=config.max_body_size,
         max_request_depth=config.max_request_depth,
         heartbeat_seconds=config.openslides_heartbeat_interval,
+        internal_routes=config.autoupdate_internal_routes,
         count_store=count_store,
         count_max_age=2 * config.metric_save_interval,
         background=[consume_changes, consume_logouts, reset_cache],

@@ -60,6 +60,7 @@ class Config:
     max_queued_messages: int
     autoupdate_unrestricted: bool
     autoupdate_host: str
+    autoupdate_internal_routes: bool
     autoupdate_workers: int
     autoupdate_backpressure: int
     autoupdate_ssl_certificate: str

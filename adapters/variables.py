@@ -184,6 +184,14 @@ VARIABLES: tuple[Variable[Any], ...] = (
         parse_bool,
     ),
     Variable("AUTOUPDATE_HOST", "0.0.0.0", "Address the HTTP server listens on.", str),
+    Variable(
+        "AUTOUPDATE_INTERNAL_ROUTES",
+        "true",
+        "Serve the unauthenticated internal routes (`/internal/autoupdate`, `/internal/autoupdate/explain`). "
+        "Set `false` on an instance that is reachable from outside, and run a second instance "
+        "with its own `AUTOUPDATE_PORT` on the internal network for them.",
+        parse_bool,
+    ),
     Variable("AUTOUPDATE_WORKERS", "1", "Number of Granian worker processes.", _positive),
     Variable(
         "AUTOUPDATE_BACKPRESSURE",

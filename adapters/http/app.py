@@ -118,11 +118,14 @@ class AutoupdateApp:
         if path == "/system/autoupdate/metrics":
             await counts_routes.metrics(await self.startup(), request, send)
             return
+        if path.startswith("/internal/") and not (await self.startup()).internal_routes:
+            await _not_found(send)
+            return
         if path == "/internal/autoupdate/explain":
             await self._explain(request, send)
             return
         if path not in ("/system/autoupdate", "/internal/autoupdate"):
-            await respond(send, 404, b"404 page not found\n", b"text/plain; charset=utf-8")
+            await _not_found(send)
             return
         service = await self.startup()
         if path == "/system/autoupdate":
@@ -150,6 +153,10 @@ class AutoupdateApp:
             await respond(send, status, body)
             return
         await respond(send, 200, text.encode() + b"\n", b"text/plain; charset=utf-8")
+
+
+async def _not_found(send: Send) -> None:
+    await respond(send, 404, b"404 page not found\n", b"text/plain; charset=utf-8")
 
 
 async def _internal_identity(request: Request) -> Identity:

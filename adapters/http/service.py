@@ -18,6 +18,8 @@ class Service:
     max_body_size: int = 1024 * 1024
     max_request_depth: int = 16
     heartbeat_seconds: float = 300.0
+    internal_routes: bool = True
+    """Whether ``/internal/…`` (no authentication) is served by this instance."""
     counter: ConnectionCounter = field(default_factory=ConnectionCounter)
     count_store: ConnectionCountStore | None = None
     """Cluster-wide connection counts (redis); ``None``: only this instance's own counts."""

@@ -345,28 +345,35 @@ class Autoupdate:
         return message
 
     async def _values_changed(self, group: _Group, changed: set[str]) -> dict[str, bytes | None] | None:
-        """The fast path: when every changed key is a plain visible value of the group (not read
-        to decide anything, not a relation), the new values are the message. ``None`` when the
-        whole request must be recomputed."""
+        """The fast path: when every changed key is a plain value of the group (not read to
+        decide anything, not a relation), only those keys can change. A key that was visible
+        stays visible (its decision read nothing that changed); a key without a visible value
+        before gets its decision now. ``None`` when the whole request must be recomputed."""
         if not changed or not changed.isdisjoint(group.structural):
             return None
         for key in changed:
             field = schema_field(*key.split("/")[::2])
-            if key not in group.current or field is None or field.is_relation:
+            if field is None or field.is_relation:
                 return None
-        reader = Reader(self.cache)
-        values = reader.get_many(changed)
-        if reader.pending:  # a slide content to calculate first
-            await self.cache.calculate(reader.pending)
-            reader = Reader(self.cache)
-            values = reader.get_many(changed)
-        if not reader.complete:
-            return None
+
+        def values(reader: Reader) -> dict[str, Any]:
+            reader.leaves = True
+            raw = reader.get_many(changed)
+            reader.leaves = False
+            unknown = {key: value for key, value in raw.items() if key not in group.current}
+            if unknown:
+                raw.update(self.restricter.for_user(reader, group.user_id).restrict(unknown))
+            return raw
+
+        new, reader = await run_complete_reader(self.cache, values)
+        if not reader.reads <= group.deps:
+            group.structural |= reader.structural
+            self._index.update(group, group.deps | reader.reads)
         message: dict[str, bytes | None] = {}
-        for key, value in values.items():
+        for key, value in new.items():
             if value is None:
-                group.current.pop(key, None)
-                message[key] = None
+                if group.current.pop(key, None) is not None:
+                    message[key] = None
                 continue
             value_bytes = encode(value)
             if group.current.get(key) != value_bytes:

@@ -9,6 +9,7 @@ themselves (a client needs ``user/1/organization_id`` to find ``organization/1/n
 from __future__ import annotations
 
 import re
+import sys
 from typing import Any
 
 from domain.errors import InvalidKeyError, LimitError, ValueError_
@@ -57,6 +58,7 @@ class _Found:
             key = make_key(collection, object_id, name)
             if key is None:
                 continue
+            key = sys.intern(key)  # one string per key, however many connections hold it
             if key not in self.keys:
                 if len(self.keys) >= self.max_keys:
                     raise LimitError(f"request resolves to more than {self.max_keys} keys")

@@ -17,6 +17,11 @@ from domain.schema import field as schema_field
 from meta.field import Field
 
 
+_KEY_INFO: dict[str, tuple[str, int, Field | None]] = {}
+"""``key → (collection, id, field)``: keys are parsed once per process (they are few compared
+with how often each is restricted)."""
+
+
 class PermissionRestricter:
     """The production restricter (implements ``domain.restrict.Restricter``)."""
 
@@ -45,11 +50,14 @@ class UserPermissions:
         """The value of ``key`` as the user may see it (``None``: not at all)."""
         if value is None:
             return None
-        collection, raw_id, name = key.split("/")
-        field = schema_field(collection, name)
+        info = _KEY_INFO.get(key)
+        if info is None:
+            collection, raw_id, name = key.split("/")
+            info = _KEY_INFO[key] = (collection, int(raw_id), schema_field(collection, name))
+        collection, id, field = info
         if field is None:
             return None  # the mode pseudo-fields never hold data
-        if not self.context.visible(collection, field.mode, int(raw_id)):
+        if not self.context.visible(collection, field.mode, id):
             return None
         if not field.is_relation:
             return value

@@ -46,3 +46,13 @@ def test_metrics_in_prometheus_text() -> None:
     response = _get("/system/autoupdate/metrics", "superadmin")
     assert response.status == 200
     assert b"# TYPE autoupdate_connections_stream_current_connections_local gauge" in response.body
+
+
+def test_internal_routes_can_be_switched_off() -> None:
+    datastore = FlatDatastore({"user/1/id": 1, "user/1/username": "a"})
+    engine = Autoupdate(Cache(datastore), PermissionRestricter(), workers=1)
+    service = Service(engine, FakeAuthenticator(), internal_routes=False)
+    path = "/internal/autoupdate?user_id=1&k=user/1/username&single"
+    assert asyncio.run(call(app_for(service), "GET", path)).status == 404
+    service.internal_routes = True
+    assert asyncio.run(call(app_for(service), "GET", path)).status == 200
