@@ -223,34 +223,36 @@ class RestrictContext:
         return self.perms(self.meeting_of(collection, id))
 
     def _meeting_permission(self, meeting_id: int) -> Permission:
+        if not self.exists("meeting", meeting_id):
+            raise Inconsistent(f"meeting/{meeting_id} does not exist")
         if self.user_id == 0:
             return self._public_access(meeting_id)
-        if not self.get("meeting", meeting_id, "locked_from_inside"):
+        if not self.flag("meeting", meeting_id, "locked_from_inside"):
             if self.oml("can_manage_organization"):
                 return ADMIN
-            committee_id = self.get("meeting", meeting_id, "committee_id")
+            committee_id = self.id("meeting", meeting_id, "committee_id")
             if committee_id and committee_id in self.managed_committees():
                 return ADMIN
         meeting_user = self.meeting_user(meeting_id)
-        if not meeting_user or self.get("meeting_user", meeting_user, "locked_out"):
+        if not meeting_user or self.flag("meeting_user", meeting_user, "locked_out"):
             return NOTHING
         group_ids = self.ids("meeting_user", meeting_user, "group_ids")
-        admin_group = self.get("meeting", meeting_id, "admin_group_id")
+        admin_group = self.id("meeting", meeting_id, "admin_group_id")
         if admin_group and admin_group in group_ids:
             return ADMIN
-        permissions = [p for g in group_ids for p in self.get("group", g, "permissions") or ()]
+        permissions = [p for g in group_ids for p in self.strings("group", g, "permissions")]
         return Permission(group_ids, permissions)
 
     def _public_access(self, meeting_id: int) -> Permission:
-        if not (
-            self.get("organization", 1, "enable_anonymous")
-            and self.get("meeting", meeting_id, "enable_anonymous")
-        ):
+        public = self.flag("organization", 1, "enable_anonymous") and self.flag(
+            "meeting", meeting_id, "enable_anonymous"
+        )
+        if not public:
             return NOTHING
-        group = self.get("meeting", meeting_id, "anonymous_group_id")
+        group = self.id("meeting", meeting_id, "anonymous_group_id")
         if not group:
             raise Inconsistent(f"meeting/{meeting_id} has public access but no anonymous_group_id")
-        return Permission([group], self.get("group", group, "permissions") or ())
+        return Permission([group], self.strings("group", group, "permissions"))
 
     def meeting_user(self, meeting_id: int, user_id: int | None = None) -> int:
         """The user's meeting_user in a meeting, 0 if not a member."""

@@ -16,7 +16,6 @@ from domain.restrict.registry import all_rules
 from domain.schema import field as schema_field
 from meta.field import Field
 
-
 _KEY_INFO: dict[str, tuple[str, int, Field | None]] = {}
 """``key → (collection, id, field)``: keys are parsed once per process (they are few compared
 with how often each is restricted)."""

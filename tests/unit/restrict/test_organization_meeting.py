@@ -376,3 +376,42 @@ def test_decisions_made_inside_a_cycle_are_not_memoized() -> None:
     assert ctx.visible("a", "A", 1)
     assert ctx.visible("b", "A", 1)  # evaluated again, now a is known visible
     assert calls == ["a", "b", "b"]
+
+
+def test_malformed_permission_data_fails_closed_without_exceptions() -> None:
+    """Bad values in the data the permission model reads never raise and never open anything."""
+    from domain.api import visible_keys
+
+    base = {
+        "organization/1/id": 1,
+        "organization/1/enable_anonymous": True,
+        "meeting/1/id": 1,
+        "meeting/1/committee_id": 1,
+        "meeting/1/enable_anonymous": True,
+        "meeting/1/anonymous_group_id": 9,
+        "group/9/id": 9,
+        "group/9/meeting_id": 1,
+        "group/9/permissions": ["agenda_item.can_see"],
+        "agenda_item/1/id": 1,
+        "agenda_item/1/meeting_id": 1,
+        "user/1/id": 1,
+        "user/1/meeting_user_ids": [1],
+        "meeting_user/1/id": 1,
+        "meeting_user/1/meeting_id": 1,
+        "meeting_user/1/user_id": 1,
+        "meeting_user/1/group_ids": [9],
+    }
+    key = ["agenda_item/1/id"]
+    assert visible_keys(base, 0, key) == set(key)
+    assert visible_keys(base, 1, key) == set(key)
+    for broken in (
+        {"group/9/permissions": 5},
+        {"group/9/permissions": "agenda_item.can_see"},
+        {"meeting/1/enable_anonymous": "false", "meeting_user/1/group_ids": []},
+        {"meeting/1/committee_id": [1]},
+        {"meeting_user/1/locked_out": "yes"},
+    ):
+        data = {**base, **broken}
+        assert visible_keys(data, 1, key) == set(), broken
+    no_meeting = {k: v for k, v in base.items() if not k.startswith("meeting/")}
+    assert visible_keys(no_meeting, 1, key) == set()
