@@ -10,16 +10,18 @@ keeps, for every decision, the rule that made it and the keys it read.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from domain.reader import Reader
-from domain.restrict.permission import ADMIN, NOTHING, Permission, oml_at_least
+from domain.restrict.permission import ADMIN, NOTHING, OML_RANK, UNKNOWN_OML_RANK, Permission, oml_at_least
 
 log = logging.getLogger("autoupdate.restrict")
 
 Rule = Callable[["RestrictContext", int], bool]
+DecisionKey = tuple[str, str, int]
+"""``(collection, mode, id)``."""
 
 
 class Inconsistent(Exception):
@@ -59,9 +61,18 @@ class RestrictContext:
         self, reader: Reader, user_id: int, rules: dict[tuple[str, str], Rule], *, explain: bool = False
     ):
         self.reader = reader
-        self.user_id = user_id
+        self._uid = user_id
         self._rules = rules
         self._memo: dict[tuple[str, str, int], bool] = {}
+        self.base: Mapping[DecisionKey, bool] = {}
+        """Decisions known from another user's computation that hold for this user too."""
+        self.base_excluded: Collection[DecisionKey] = ()
+        self.facts: dict[DecisionKey, set[int]] = {}
+        """Per decision, the user ids it compared the request user with (transitively)."""
+        self.list_facts: dict[DecisionKey, list[frozenset[int]]] = {}
+        """Per decision, the id lists it looked the request user up in."""
+        self.opaque: set[DecisionKey] = set()
+        """Decisions that used the request user's identity in a way not recorded as a fact."""
         self._perms: dict[int, Permission] = {}
         self._stack: list[tuple[str, str, int]] = []
         self._tainted: set[tuple[str, str, int]] = set()
@@ -69,6 +80,35 @@ class RestrictContext:
         self._explain = explain
         self._frames: list[Decision] = []
         self.decisions: dict[tuple[str, str, int], Decision] = {}
+
+    # -- who asks ----------------------------------------------------------------------------
+    # Rules see the request user's identity only through these, so that every decision knows
+    # which identities it compared with; a decision that compared only with other users holds
+    # for every user of the same permission profile (see ``domain.restrict.profile``).
+
+    @property
+    def user_id(self) -> int:
+        """The request user's id, for uses that cannot be expressed as a fact."""
+        self.opaque.update(self._stack)
+        return self._uid
+
+    @property
+    def logged_in(self) -> bool:
+        """Not public access (part of the permission profile)."""
+        return self._uid != 0
+
+    def is_me(self, user_id: int) -> bool:
+        """Whether ``user_id`` is the request user."""
+        for key in self._stack:
+            self.facts.setdefault(key, set()).add(user_id)
+        return user_id == self._uid and user_id != 0
+
+    def me_among(self, user_ids: Iterable[int]) -> bool:
+        """Whether the request user is one of ``user_ids``."""
+        ids = frozenset(user_ids)
+        for key in self._stack:
+            self.list_facts.setdefault(key, []).append(ids)
+        return self._uid != 0 and self._uid in ids
 
     def enable_explain(self) -> None:
         """Record every decision from now on (for :func:`domain.api.explain`)."""
@@ -144,6 +184,8 @@ class RestrictContext:
         """Whether the user may see the fields of ``mode`` of ``collection/id``."""
         key = (collection, mode, id)
         known = self._memo.get(key)
+        if known is None and key not in self.base_excluded:
+            known = self.base.get(key)
         if known is not None:
             if self._frames and key in self.decisions:
                 self._frames[-1].because.append(self.decisions[key])
@@ -198,15 +240,15 @@ class RestrictContext:
 
     def oml(self, level: str) -> bool:
         """Whether the user has organization management level ``level`` or higher."""
-        if self.user_id == 0:
+        if self._uid == 0:
             return False
-        return oml_at_least(self.get("user", self.user_id, "organization_management_level"), level)
+        return oml_at_least(self.get("user", self._uid, "organization_management_level"), level)
 
     def managed_committees(self) -> set[int]:
         """Committees the user manages, directly or through an ancestor."""
-        if self.user_id == 0:
+        if self._uid == 0:
             return set()
-        managed = set(self.ids("user", self.user_id, "committee_management_ids"))
+        managed = set(self.ids("user", self._uid, "committee_management_ids"))
         for committee_id in list(managed):
             managed.update(self.ids("committee", committee_id, "all_child_ids"))
         return managed
@@ -225,7 +267,7 @@ class RestrictContext:
     def _meeting_permission(self, meeting_id: int) -> Permission:
         if not self.exists("meeting", meeting_id):
             raise Inconsistent(f"meeting/{meeting_id} does not exist")
-        if self.user_id == 0:
+        if self._uid == 0:
             return self._public_access(meeting_id)
         if not self.flag("meeting", meeting_id, "locked_from_inside"):
             if self.oml("can_manage_organization"):
@@ -233,10 +275,9 @@ class RestrictContext:
             committee_id = self.id("meeting", meeting_id, "committee_id")
             if committee_id and committee_id in self.managed_committees():
                 return ADMIN
-        meeting_user = self.meeting_user(meeting_id)
-        if not meeting_user or self.flag("meeting_user", meeting_user, "locked_out"):
+        member, locked_out, group_ids = self.membership(meeting_id)
+        if not member or locked_out:
             return NOTHING
-        group_ids = self.ids("meeting_user", meeting_user, "group_ids")
         admin_group = self.id("meeting", meeting_id, "admin_group_id")
         if admin_group and admin_group in group_ids:
             return ADMIN
@@ -254,15 +295,51 @@ class RestrictContext:
             raise Inconsistent(f"meeting/{meeting_id} has public access but no anonymous_group_id")
         return Permission([group], self.strings("group", group, "permissions"))
 
-    def meeting_user(self, meeting_id: int, user_id: int | None = None) -> int:
-        """The user's meeting_user in a meeting, 0 if not a member."""
-        uid = self.user_id if user_id is None else user_id
-        if uid == 0:
+    def meeting_user(self, meeting_id: int, user_id: int) -> int:
+        """The meeting_user of ``user_id`` in a meeting, 0 if not a member."""
+        if user_id == 0:
             return 0
-        for meeting_user in self.ids("user", uid, "meeting_user_ids"):
+        for meeting_user in self.ids("user", user_id, "meeting_user_ids"):
             if self.get("meeting_user", meeting_user, "meeting_id") == meeting_id:
                 return meeting_user
         return 0
+
+    def membership(self, meeting_id: int) -> tuple[bool, bool, list[int]]:
+        """The request user's membership in a meeting: ``(member, locked_out, group_ids)``
+        (part of the permission profile)."""
+        meeting_user = self.meeting_user(meeting_id, self._uid)
+        if not meeting_user:
+            return False, False, []
+        locked_out = self.flag("meeting_user", meeting_user, "locked_out")
+        return True, locked_out, self.ids("meeting_user", meeting_user, "group_ids")
+
+    def oml_rank_of(self, user_id: int) -> int:
+        """The rank of a user's organization management level (unset: 0; unknown strings rank
+        above superadmin, as upstream)."""
+        level = self.get("user", user_id, "organization_management_level")
+        if level is None:
+            return 0
+        if not isinstance(level, str):
+            raise Inconsistent(f"user/{user_id}/organization_management_level is not a string: {level!r}")
+        return OML_RANK.get(level, UNKNOWN_OML_RANK)
+
+    def oml_rank(self) -> int:
+        """The request user's rank (part of the permission profile)."""
+        return self.oml_rank_of(self._uid)
+
+    def admin_anywhere(self) -> bool:
+        """Organization manager, manager of any committee, or in the admin group of any meeting
+        (upstream ``isAdminInAnyMeetingOrCommitteeAdmin``; locks are ignored, as upstream does).
+        Part of the permission profile."""
+        if self._uid == 0:
+            return False
+        if self.oml("can_manage_organization") or self.ids("user", self._uid, "committee_management_ids"):
+            return True
+        return any(
+            self.id("group", group, "admin_group_for_meeting_id")
+            for meeting_user in self.ids("user", self._uid, "meeting_user_ids")
+            for group in self.ids("meeting_user", meeting_user, "group_ids")
+        )
 
     def report(self) -> None:
         """Log each inconsistency once; called when the computation saw a complete state."""

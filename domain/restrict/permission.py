@@ -9,6 +9,8 @@ from meta.permissions import IMPLIED
 
 OML_RANK = {"": 0, "can_manage_users": 1, "can_manage_organization": 2, "superadmin": 3}
 """Organization management levels, lowest to highest."""
+UNKNOWN_OML_RANK = 4
+"""Upstream ranks a level it does not know above superadmin (user mode H)."""
 
 
 def oml_at_least(level: object, wanted: str) -> bool:

@@ -41,4 +41,4 @@ def see_chat_message(ctx: RestrictContext, id: int) -> bool:
     author = ctx.id("chat_message", id, "meeting_user_id")
     if not author:
         return False
-    return ctx.required_id("meeting_user", author, "user_id") == ctx.user_id
+    return ctx.is_me(ctx.required_id("meeting_user", author, "user_id"))

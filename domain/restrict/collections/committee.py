@@ -22,7 +22,7 @@ def see_committee(ctx: RestrictContext, id: int) -> bool:
     """Mode A: OML ≥ ``can_manage_users``; or CML(committee); or Y ∈ ``committee/user_ids``."""
     if ctx.oml("can_manage_users") or id in ctx.managed_committees():
         return True
-    return ctx.user_id != 0 and ctx.user_id in ctx.ids("committee", id, "user_ids")
+    return ctx.me_among(ctx.ids("committee", id, "user_ids"))
 
 
 @rule("committee", "B")

@@ -19,7 +19,7 @@ def own_action_worker(ctx: RestrictContext, id: int) -> bool:
     ``user_id`` is inconsistent (invisible), also for public access, as upstream reads it
     first."""
     owner = ctx.required_id("action_worker", id, "user_id")
-    return ctx.user_id != 0 and owner == ctx.user_id
+    return ctx.is_me(owner)
 
 
 @rule("import_preview", "A")

@@ -45,7 +45,7 @@ def see_speaker(ctx: RestrictContext, id: int) -> bool:
     meeting_user = ctx.id("speaker", id, "meeting_user_id")
     if not meeting_user:
         return False
-    return ctx.required_id("meeting_user", meeting_user, "user_id") == ctx.user_id
+    return ctx.is_me(ctx.required_id("meeting_user", meeting_user, "user_id"))
 
 
 @rule("structure_level_list_of_speakers", "A")

@@ -18,7 +18,6 @@
 
 from __future__ import annotations
 
-from domain.restrict.collections.common import admin_in_any_meeting_or_committee
 from domain.restrict.context import Inconsistent, RestrictContext
 from domain.restrict.registry import rule
 from meta.schema import COLLECTIONS
@@ -45,7 +44,7 @@ def see_mediafile(ctx: RestrictContext, id: int) -> bool:
     if token:
         return True
     published = ctx.id("mediafile", id, "published_to_meetings_in_organization_id") != 0
-    if published and admin_in_any_meeting_or_committee(ctx):
+    if published and ctx.admin_anywhere():
         return True
     if owned_by_organization and not published:
         return False

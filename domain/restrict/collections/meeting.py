@@ -50,14 +50,11 @@ def can_see_meeting(ctx: RestrictContext, id: int) -> bool:
        meeting is a template (``template_for_organization_id`` set).
     """
     committee = ctx.required_id("meeting", id, "committee_id")
-    meeting_user = ctx.meeting_user(id)
-    if meeting_user:
-        if ctx.flag("meeting_user", meeting_user, "locked_out"):
+    member, locked_out, group_ids = ctx.membership(id)
+    if member:
+        if locked_out:
             return False
-        if any(
-            meeting_user in ctx.ids("group", group, "meeting_user_ids")
-            for group in ctx.ids("meeting", id, "group_ids")
-        ):
+        if not set(group_ids).isdisjoint(ctx.ids("meeting", id, "group_ids")):
             return True
     if ctx.flag("meeting", id, "locked_from_inside"):
         return False

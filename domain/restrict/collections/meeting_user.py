@@ -49,20 +49,21 @@ def see_meeting_user(ctx: RestrictContext, id: int) -> bool:
     if ctx.perms(meeting_id).has("user.can_see"):
         return True
     user_id = _user_of(ctx, id)
-    if user_id == ctx.user_id:
-        return True
-    if _delegation_partner(ctx, id, ctx.meeting_user(meeting_id)):
+    if ctx.is_me(user_id) or _delegation_partner(ctx, id):
         return True
     return _linked_object_visible(ctx, id, user_id)
 
 
-def _delegation_partner(ctx: RestrictContext, id: int, own_meeting_user: int) -> bool:
-    """Whether X delegated their vote to Y's meeting_user, or received Y's delegation."""
-    if not own_meeting_user:
-        return False
-    if ctx.id("meeting_user", id, "vote_delegated_to_id") == own_meeting_user:
+def _delegation_partner(ctx: RestrictContext, id: int) -> bool:
+    """Whether X delegated their vote to Y's meeting_user, or received Y's delegation (the
+    delegation partners are meeting_users of X's meeting, so their user is Y)."""
+    delegated_to = ctx.id("meeting_user", id, "vote_delegated_to_id")
+    if delegated_to and ctx.is_me(ctx.id("meeting_user", delegated_to, "user_id")):
         return True
-    return own_meeting_user in ctx.ids("meeting_user", id, "vote_delegations_from_ids")
+    return any(
+        ctx.is_me(ctx.id("meeting_user", delegator, "user_id"))
+        for delegator in ctx.ids("meeting_user", id, "vote_delegations_from_ids")
+    )
 
 
 def _linked_object_visible(ctx: RestrictContext, id: int, user_id: int) -> bool:
@@ -84,7 +85,7 @@ def _linked_object_visible(ctx: RestrictContext, id: int, user_id: int) -> bool:
 @rule("meeting_user", "B")
 def see_personal_notes(ctx: RestrictContext, id: int) -> bool:
     """Mode B: X is Y's own meeting_user (no admin override: personal notes are private)."""
-    return _user_of(ctx, id) == ctx.user_id
+    return ctx.is_me(_user_of(ctx, id))
 
 
 @rule("meeting_user", "C")
@@ -107,4 +108,4 @@ def see_sensitive(ctx: RestrictContext, id: int) -> bool:
     """Mode E: ``user.can_see_sensitive_data`` in X's meeting, or X is Y's own."""
     if ctx.perms_of("meeting_user", id).has("user.can_see_sensitive_data"):
         return True
-    return _user_of(ctx, id) == ctx.user_id
+    return ctx.is_me(_user_of(ctx, id))

@@ -96,7 +96,7 @@ def is_submitter(ctx: RestrictContext, motion_id: int) -> bool:
     """Whether the user is one of the motion's submitters (through their meeting_user)."""
     for submitter in ctx.ids("motion", motion_id, "submitter_ids"):
         meeting_user = ctx.required_id("motion_submitter", submitter, "meeting_user_id")
-        if ctx.required_id("meeting_user", meeting_user, "user_id") == ctx.user_id:
+        if ctx.is_me(ctx.required_id("meeting_user", meeting_user, "user_id")):
             return True
     return False
 

@@ -15,7 +15,6 @@ None of these rules reads the object itself, so they never meet inconsistent dat
 
 from __future__ import annotations
 
-from domain.restrict.collections.common import admin_in_any_meeting_or_committee
 from domain.restrict.context import RestrictContext
 from domain.restrict.registry import rule
 
@@ -32,7 +31,7 @@ def everyone(ctx: RestrictContext, id: int) -> bool:
 @rule("organization_tag", "A")
 def logged_in(ctx: RestrictContext, id: int) -> bool:
     """organization B, organization_tag A: any logged-in user (not public access)."""
-    return ctx.user_id != 0
+    return ctx.logged_in
 
 
 @rule("organization", "C")
@@ -50,4 +49,4 @@ def superadmins(ctx: RestrictContext, id: int) -> bool:
 @rule("organization", "E")
 def admins_anywhere(ctx: RestrictContext, id: int) -> bool:
     """organization E: ``isAdminInAnyMeetingOrCommitteeAdmin`` (spec §3.6)."""
-    return admin_in_any_meeting_or_committee(ctx)
+    return ctx.admin_anywhere()

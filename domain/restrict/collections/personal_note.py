@@ -16,7 +16,5 @@ from domain.restrict.registry import rule
 def see_own(ctx: RestrictContext, id: int) -> bool:
     """Mode A: the user is logged in and owns the note (its ``meeting_user_id`` is in the
     user's ``meeting_user_ids``)."""
-    if ctx.user_id == 0:
-        return False
     owner = ctx.required_id("personal_note", id, "meeting_user_id")
-    return owner in ctx.ids("user", ctx.user_id, "meeting_user_ids")
+    return ctx.logged_in and ctx.is_me(ctx.required_id("meeting_user", owner, "user_id"))

@@ -20,11 +20,7 @@ Y manages.
 from __future__ import annotations
 
 from domain.restrict.context import Inconsistent, RestrictContext
-from domain.restrict.permission import OML_RANK
 from domain.restrict.registry import rule
-
-UNKNOWN_OML_RANK = 4
-"""Upstream ranks an organization management level it does not know above superadmin."""
 
 
 def _meeting_users(ctx: RestrictContext, id: int) -> list[int]:
@@ -49,21 +45,11 @@ def _in_managed_committee(ctx: RestrictContext, id: int) -> bool:
     return any(id in ctx.ids("committee", c, "user_ids") for c in ctx.managed_committees())
 
 
-def _oml_rank(ctx: RestrictContext, id: int) -> int:
-    """The rank of a user's organization management level (unset: 0, unknown: above all)."""
-    level = ctx.get("user", id, "organization_management_level")
-    if level is None:
-        return 0
-    if not isinstance(level, str):
-        raise Inconsistent(f"user/{id}/organization_management_level is not a string: {level!r}")
-    return OML_RANK.get(level, UNKNOWN_OML_RANK)
-
-
 @rule("user", "A")
 def see_user(ctx: RestrictContext, id: int) -> bool:
     """Mode A: OML ≥ can_manage_users; Y = X; X's ``committee_ids`` meet the committees Y
     manages; or one of X's meeting_users is visible in meeting_user mode A."""
-    if ctx.oml("can_manage_users") or id == ctx.user_id:
+    if ctx.oml("can_manage_users") or ctx.is_me(id):
         return True
     if not ctx.managed_committees().isdisjoint(ctx.ids("user", id, "committee_ids")):
         return True
@@ -77,7 +63,7 @@ def see_personal_data(ctx: RestrictContext, id: int) -> bool:
     not enough."""
     if ctx.oml("can_manage_users"):
         return True
-    if id == ctx.user_id or _in_managed_committee(ctx, id):
+    if ctx.is_me(id) or _in_managed_committee(ctx, id):
         return True
     return _has_in_a_meeting(ctx, id, "user.can_see_sensitive_data")
 
@@ -93,9 +79,9 @@ def see_password_policy(ctx: RestrictContext, id: int) -> bool:
 def see_memberships(ctx: RestrictContext, id: int) -> bool:
     """Mode E: logged in, and OML ≥ can_manage_users; Y = X; X in a managed committee's
     ``user_ids``; or ``user.can_manage`` in one of X's meetings."""
-    if ctx.user_id == 0:
+    if not ctx.logged_in:
         return False
-    if ctx.oml("can_manage_users") or id == ctx.user_id or _in_managed_committee(ctx, id):
+    if ctx.oml("can_manage_users") or ctx.is_me(id) or _in_managed_committee(ctx, id):
         return True
     return _has_in_a_meeting(ctx, id, "user.can_manage")
 
@@ -116,6 +102,6 @@ def see_password(ctx: RestrictContext, id: int) -> bool:
 def see_default_password(ctx: RestrictContext, id: int) -> bool:
     """Mode H: logged in; Y's OML rank ≥ X's; and (user/D or X in a managed committee's
     ``user_ids``). Y = X alone is not enough."""
-    if ctx.user_id == 0 or _oml_rank(ctx, ctx.user_id) < _oml_rank(ctx, id):
+    if not ctx.logged_in or ctx.oml_rank() < ctx.oml_rank_of(id):
         return False
     return ctx.visible("user", "D", id) or _in_managed_committee(ctx, id)

@@ -29,7 +29,7 @@ def see_vote(ctx: RestrictContext, id: int) -> bool:
     if state(ctx, poll_id) == "published" or can_manage_poll(ctx, poll_id):
         return True
     voters = (ctx.id("vote", id, "user_id"), ctx.id("vote", id, "delegated_user_id"))
-    return ctx.user_id != 0 and ctx.user_id in voters
+    return ctx.me_among(voter for voter in voters if voter)
 
 
 @rule("vote", "B")
