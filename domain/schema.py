@@ -33,5 +33,11 @@ def collection_fields() -> frozenset[str]:
     return frozenset(names)
 
 
+@cache
+def fields_of_mode(collection: str, mode: str) -> tuple[str, ...]:
+    """The fields of a collection in one restriction mode."""
+    return tuple(name for name, f in COLLECTIONS.get(collection, {}).items() if f.mode == mode)
+
+
 def is_valid_collection_field(collection: str, name: str) -> bool:
     return f"{collection}/{name}" in collection_fields()

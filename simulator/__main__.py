@@ -44,6 +44,10 @@ def main(argv: list[str] | None = None) -> int:
         from simulator.bench import cli
 
         return cli.main(["--help"] * args.help + args.rest)
+    if command == "load":
+        from simulator import load
+
+        return load.main(args.rest)
     return _serve(args)
 
 
@@ -68,6 +72,14 @@ def _parser() -> argparse.ArgumentParser:
     bench = commands.add_parser("bench", help="run the benchmark scenarios B1-B4", add_help=False)
     bench.add_argument("-h", "--help", action="store_true", help="options of the benchmark")
     bench.add_argument("rest", nargs=argparse.REMAINDER, help="options of the benchmark (bench --help)")
+    # "+" as its only option prefix: every "--option" goes to simulator.load unparsed.
+    load = commands.add_parser(
+        "load",
+        help="hold many streams with writes; report latency and memory",
+        add_help=False,
+        prefix_chars="+",
+    )
+    load.add_argument("rest", nargs=argparse.REMAINDER, help="options of the load run (load --help)")
     return parser
 
 

@@ -13,7 +13,7 @@ from typing import Any, Protocol, TypeVar
 from domain.errors import AuthError, ClientError
 from domain.keysbuilder import KeysRequest, resolve
 from domain.reader import Reader
-from domain.restrict import Restricter, RestrictingReader
+from domain.restrict import Restricter, RestrictingReader, UserRestriction
 
 T = TypeVar("T")
 
@@ -81,7 +81,13 @@ def user_values(
     """
     if require_user:
         require_existing_user(reader, user_id)
-    restriction = restricter.for_user(reader, user_id)
+    return restricted_values(reader, restricter.for_user(reader, user_id), request, max_keys)
+
+
+def restricted_values(
+    reader: Reader, restriction: UserRestriction, request: KeysRequest, max_keys: int
+) -> dict[str, Any]:
+    """Resolve the request through the restriction, then restrict every key's value."""
     keys = resolve(request, RestrictingReader(reader, restriction), max_keys=max_keys)
     reader.leaves = True
     raw = reader.get_many(keys)

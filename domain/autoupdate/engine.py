@@ -1,11 +1,12 @@
-"""The autoupdate engine: connections grouped by (user, request), recomputed when a key they
-read changes.
+"""The autoupdate engine: connections grouped by (request, permission profile), recomputed
+when a key they read changes.
 
-Connections with the same user and the same request form one group: computed once, diffed once,
-and the same encoded message goes to every member, so per-connection state is only a queue.
-A change batch wakes only the groups whose recorded reads it touches (dependency index);
-changes that arrive while a group is waiting or computing are coalesced into one more round.
-Recomputes share ``workers`` slots; meeting admins skip the queue (as upstream does).
+A group is computed once (for a representative user) and its messages are encoded once; each
+member adds only a small patch where identity-dependent decisions differ (``group``). A change
+batch wakes only the groups and members whose recorded reads it touches (dependency index);
+a change of plain values only replaces those values (the fast path), anything else recomputes
+the group. Changes that arrive while a group waits or computes are coalesced into one more
+round. Recomputes share ``workers`` slots; meeting admins skip the queue (as upstream does).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator, Hashable, Iterable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import anyio
@@ -22,10 +24,12 @@ import anyio
 from domain.autoupdate.compute import (
     is_meeting_admin,
     require_existing_user,
+    restricted_values,
     run_complete,
     run_complete_reader,
     user_values,
 )
+from domain.autoupdate.group import Group, Member, Patch, Values, member_message, moved_message, view
 from domain.autoupdate.hashstate import decode_state, encode_state
 from domain.autoupdate.index import DependencyIndex
 from domain.autoupdate.message import Message
@@ -37,11 +41,12 @@ from domain.keysbuilder import KeysRequest
 from domain.projector.content import calculate as calculate_content
 from domain.projector.context import SlideRegistry
 from domain.reader import Reader
-from domain.restrict import Restricter
+from domain.restrict import Restricter, UserRestriction
 from domain.restrict.context import RestrictContext
 from domain.restrict.history import admin_meetings, history_rules
 from domain.restrict.restricter import PermissionRestricter
 from domain.schema import field as schema_field
+from domain.schema import fields_of_mode
 from domain.snapshot import Snapshot
 from domain.values import encode, value_hash
 
@@ -52,32 +57,6 @@ log = logging.getLogger("autoupdate.engine")
 class Limits:
     max_keys: int = 1_000_000
     max_queue: int = 64
-
-
-class _Group:
-    """Connections sharing one computation; holds the values last sent to all of them."""
-
-    def __init__(self, engine: Autoupdate, key: Hashable, user_id: int, request: KeysRequest) -> None:
-        self.engine = engine
-        self.key = key
-        self.user_id = user_id
-        self.request = request
-        self.admin = False
-        self.members: set[Subscription] = set()
-        self.current: dict[str, bytes] = {}
-        self.deps: set[str] = set()
-        self.structural: set[str] = set()
-        """The reads that decided what is read or visible (relations followed, permission
-        checks); a change elsewhere only replaces values (the fast path)."""
-        self.changed: set[str] = set()
-        self.recompute = True
-        self.ready = asyncio.Event()
-        self.failure: BaseException | None = None
-        self.scheduled = self.running = self.rerun = self.dead = False
-
-    def notify(self, changed: Iterable[str]) -> None:
-        self.changed.update(key for key in changed if key in self.deps)
-        self.engine._schedule(self)
 
 
 class _Calculated:
@@ -121,7 +100,7 @@ class Autoupdate:
             cache.calculate_with(frozenset({"projection/content"}), self._calculate)
         self._slots = asyncio.Semaphore(max(1, workers))
         self._index = DependencyIndex()
-        self._groups: dict[Hashable, _Group] = {}
+        self._groups: dict[Hashable, Group] = {}
         self._closing = asyncio.Event()
         self._tasks: set[asyncio.Task[None]] = set()
 
@@ -164,23 +143,19 @@ class Autoupdate:
 
         Raises the computation's error (e.g. a ``ClientError``) before anything is sent.
         """
-        key = (user_id, request.fingerprint)
-        group = self._groups.get(key)
-        if group is None:
-            group = self._groups[key] = _Group(self, key, user_id, request)
-            self._spawn(self._refresh(group))
-        subscription = Subscription(user_id, self.limits.max_queue, lambda sub: self._leave(group, sub))
-        group.members.add(subscription)
+        profile, reader = await run_complete_reader(self.cache, partial(self._profile, user_id))
+        subscription = Subscription(user_id, self.limits.max_queue, lambda _: self._leave(member))
+        group = self._group((request.fingerprint, profile), user_id, profile, request)
+        member = Member(self, group, subscription)
+        member.profile_deps = reader.reads
+        group.members.add(member)
         try:
-            await group.ready.wait()
+            await self._join(member, group)
         except BaseException:
             subscription.close()
             raise
-        if group.failure is not None:
-            subscription.close()
-            raise group.failure
         subscription.greeted = True
-        subscription.push(Message(dict(group.current)))
+        subscription.push(Message(dict(view(member.group.current, member.patch))))
         return subscription
 
     async def longpoll(self, user_id: int, request: KeysRequest, state: str) -> tuple[Message, str]:
@@ -260,6 +235,9 @@ class Autoupdate:
             "datastore_cache_objects": objects,
             "autoupdate_groups": len(self._groups),
             "autoupdate_connections": sum(len(g.members) for g in self._groups.values()),
+            "autoupdate_patched_connections": sum(
+                1 for g in self._groups.values() for m in g.members if m.patch
+            ),
             "autoupdate_watched_keys": len(self._index),
         }
 
@@ -268,7 +246,7 @@ class Autoupdate:
         self._closing.set()
         for group in list(self._groups.values()):
             for member in list(group.members):
-                member.end()
+                member.subscription.end()
         for task in list(self._tasks):
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
@@ -286,7 +264,39 @@ class Autoupdate:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    def _schedule(self, group: _Group) -> None:
+    def _profile(self, user_id: int, reader: Reader) -> Hashable:
+        require_existing_user(reader, user_id)
+        return self.restricter.profile(reader, user_id)
+
+    def _group(self, key: Hashable, representative: int, profile: Hashable, request: KeysRequest) -> Group:
+        group = self._groups.get(key)
+        if group is None:
+            group = self._groups[key] = Group(self, key, representative, profile, request)
+            self._spawn(self._refresh(group))
+        return group
+
+    async def _join(self, member: Member, group: Group) -> None:
+        """Wait for the group's first computation and give the member its patch; a member whose
+        view cannot be a patch of this group's gets a group of its own."""
+        await group.ready.wait()
+        if group.failure is not None:
+            raise group.failure
+        patch = await self._patch(group, member)
+        if patch is None:
+            group.members.discard(member)
+            self._drop_if_empty(group)
+            key = (group.key, member.user_id)
+            own = self._group(key, member.user_id, group.profile, group.request)
+            own.members.add(member)
+            member.group = own
+            await own.ready.wait()
+            if own.failure is not None:
+                raise own.failure
+            patch = {}
+        member.patch = patch
+        self._index.update(member, member.profile_deps | member.patch_reads)
+
+    def _schedule(self, group: Group) -> None:
         if group.dead:
             return
         if group.running:
@@ -295,10 +305,12 @@ class Autoupdate:
             group.scheduled = True
             self._spawn(self._refresh(group))
 
-    async def _refresh(self, group: _Group) -> None:
+    async def _refresh(self, group: Group) -> None:
         first = not group.ready.is_set()
         if first:
-            admin, _ = await run_complete(self.cache, lambda reader: is_meeting_admin(reader, group.user_id))
+            admin, _ = await run_complete(
+                self.cache, lambda reader: is_meeting_admin(reader, group.representative)
+            )
             group.admin = admin
         slot = contextlib.nullcontext() if group.admin else self._slots
         async with slot:
@@ -306,10 +318,15 @@ class Autoupdate:
                 return
             group.scheduled, group.running = False, True
             changed, group.changed = group.changed, set()
+            before = group.current
             try:
-                message = await self._values_changed(group, changed) if not first else None
-                if message is None:
-                    message = await self._recompute(group)
+                if not first:
+                    await self._check_representative(group)
+                fast = None
+                if not first and not group.recompute:
+                    fast = await self._values_changed(group, changed) if changed else {}
+                full = fast is None
+                message = await self._recompute(group) if fast is None else fast
             except Exception as error:
                 self._fail(group, error)
                 return
@@ -317,39 +334,158 @@ class Autoupdate:
                 group.running = False
             if group.dead:
                 return
-            if message and not first:
-                shared = Message(message)
-                for member in list(group.members):
-                    if member.greeted:
-                        member.push(shared)
             group.ready.set()
-            if not group.members:
-                self._drop(group)
-                return
+            if not first:
+                await self._tell_members(group, message, before, full=full)
+        if not group.members:
+            self._drop_if_empty(group)
+            return
         if group.rerun:
             group.rerun = False
             self._schedule(group)
 
-    async def _recompute(self, group: _Group) -> dict[str, bytes | None]:
-        """The whole request from scratch; returns what changed."""
-        values, reader = await run_complete_reader(
-            self.cache,
-            lambda reader: user_values(
-                reader, self.restricter, group.user_id, group.request, self.limits.max_keys
-            ),
-        )
+    async def _tell_members(
+        self, group: Group, message: dict[str, bytes | None], before: Values, *, full: bool
+    ) -> None:
+        """Send each member what changed in its view; one shared message for all whose patch is
+        not involved."""
+        shared = Message(message) if message else None
+        for member in list(group.members):
+            if member.group is not group or not member.subscription.greeted:
+                continue
+            if member.recheck_profile:
+                member.recheck_profile = False
+                if await self._moved(member):
+                    continue
+            involved = full or member.stale or (member.patch and not member.patch.keys().isdisjoint(message))
+            if not involved:
+                if shared is not None:
+                    member.subscription.push(shared)
+                continue
+            member.stale = False
+            old = member.patch
+            new = await self._patch(group, member)
+            if new is None:
+                await self._move(member, old_view=view(before, old), to_own=True)
+                continue
+            member.patch = new
+            self._index.update(member, member.profile_deps | member.patch_reads)
+            own = member_message(message, before, group.current, group.keys, old, new)
+            if own == message and shared is not None:
+                member.subscription.push(shared)
+            elif own:
+                member.subscription.push(Message(own))
+
+    async def _check_representative(self, group: Group) -> None:
+        """The group computes for its representative; if that user's profile changed (or the
+        user is gone), another member of the profile takes over and the group recomputes."""
+        try:
+            profile, _ = await run_complete(self.cache, partial(self._profile, group.representative))
+        except ClientError:
+            profile = None
+        if profile == group.profile:
+            return
+        for member in group.members:
+            if member.user_id != group.representative:
+                group.representative = member.user_id
+                group.recompute = True
+                return
+
+    async def _moved(self, member: Member) -> bool:
+        """Check a member's profile; move it to the group of its new profile if it changed."""
+        profile, reader = await run_complete_reader(self.cache, partial(self._profile, member.user_id))
+        member.profile_deps = reader.reads
+        if profile == member.group.profile:
+            return False
+        await self._move(member, old_view=view(member.group.current, member.patch), profile=profile)
+        return True
+
+    async def _move(
+        self, member: Member, *, old_view: Values, profile: Hashable = None, to_own: bool = False
+    ) -> None:
+        """Move a member to another group and tell it the difference between its two views."""
+        old = member.group
+        old.members.discard(member)
+        if to_own:
+            key: Hashable = (old.key, member.user_id)
+            profile = old.profile
+        else:
+            key = (old.request.fingerprint, profile)
+        new = self._group(key, member.user_id, profile, old.request)
+        new.members.add(member)
+        member.group = new
+        try:
+            await self._join(member, new)
+        except Exception as error:
+            member.subscription.end(error)
+            return
+        message = moved_message(old_view, view(member.group.current, member.patch), member.group.keys)
+        if message:
+            member.subscription.push(Message(message))
+        self._drop_if_empty(old)
+
+    async def _patch(self, group: Group, member: Member) -> Patch | None:
+        """Where ``member``'s view differs from the group's: the decisions that compared with
+        either user, decided again for the member. ``None`` if such a difference would change
+        which keys are requested (then the member needs a computation of its own)."""
+        member.patch_reads = set()
+        identity = group.identity
+        if member.user_id == group.representative or identity is None:
+            return {}
+        differing = identity.differing(group.representative, member.user_id)
+        if not differing:
+            return {}
+
+        def patch(reader: Reader) -> Patch | None:
+            restriction = self.restricter.for_user(reader, member.user_id, (identity.memo, differing))
+            affected: set[str] = set()
+            for decision in differing:
+                if restriction.decide(decision) != identity.memo.get(decision):
+                    affected |= _decided_keys(group.keys, decision) | identity.targets.get(decision, set())
+            if not affected.isdisjoint(group.followed):
+                return None
+            reader.leaves = True
+            raw = reader.get_many(affected)
+            reader.leaves = False
+            values = restriction.restrict(raw)
+            result: Patch = {}
+            for key, value in values.items():
+                encoded = None if value is None else encode(value)
+                if encoded != group.current.get(key):
+                    result[key] = encoded
+            return result
+
+        result, reader = await run_complete_reader(self.cache, patch)
+        member.patch_reads = reader.reads
+        return result
+
+    async def _recompute(self, group: Group) -> dict[str, bytes | None]:
+        """The whole request from scratch, for the representative; returns what changed."""
+        restrictions: list[UserRestriction] = []
+
+        def compute(reader: Reader) -> dict[str, Any]:
+            restriction = self.restricter.for_user(reader, group.representative)
+            restrictions.append(restriction)
+            require_existing_user(reader, group.representative)
+            return restricted_values(reader, restriction, group.request, self.limits.max_keys)
+
+        values, reader = await run_complete_reader(self.cache, compute)
         encoded = {key: None if value is None else encode(value) for key, value in values.items()}
         message, group.current = diff(group.current, encoded, same)
+        group.keys = frozenset(values)
         group.structural = reader.structural
+        group.followed = reader.structural & group.keys
+        group.identity = restrictions[-1].identity()
+        group.recompute = False
         self._index.update(group, reader.reads)
         return message
 
-    async def _values_changed(self, group: _Group, changed: set[str]) -> dict[str, bytes | None] | None:
+    async def _values_changed(self, group: Group, changed: set[str]) -> dict[str, bytes | None] | None:
         """The fast path: when every changed key is a plain value of the group (not read to
         decide anything, not a relation), only those keys can change. A key that was visible
         stays visible (its decision read nothing that changed); a key without a visible value
         before gets its decision now. ``None`` when the whole request must be recomputed."""
-        if not changed or not changed.isdisjoint(group.structural):
+        if not changed.isdisjoint(group.structural):
             return None
         for key in changed:
             field = schema_field(*key.split("/")[::2])
@@ -362,45 +498,61 @@ class Autoupdate:
             reader.leaves = False
             unknown = {key: value for key, value in raw.items() if key not in group.current}
             if unknown:
-                raw.update(self.restricter.for_user(reader, group.user_id).restrict(unknown))
+                raw.update(self.restricter.for_user(reader, group.representative).restrict(unknown))
             return raw
 
         new, reader = await run_complete_reader(self.cache, values)
         if not reader.reads <= group.deps:
             group.structural |= reader.structural
             self._index.update(group, group.deps | reader.reads)
+        current = dict(group.current)
         message: dict[str, bytes | None] = {}
         for key, value in new.items():
             if value is None:
-                if group.current.pop(key, None) is not None:
+                if current.pop(key, None) is not None:
                     message[key] = None
                 continue
             value_bytes = encode(value)
-            if group.current.get(key) != value_bytes:
-                group.current[key] = value_bytes
+            if current.get(key) != value_bytes:
+                current[key] = value_bytes
                 message[key] = value_bytes
+        group.current = current
         return message
 
-    def _fail(self, group: _Group, error: BaseException) -> None:
+    def _fail(self, group: Group, error: BaseException) -> None:
         if not group.ready.is_set():
             group.failure = error
             group.ready.set()
         else:
-            log.warning("recompute for user %s failed: %s", group.user_id, error)
+            log.warning("recompute for user %s failed: %s", group.representative, error)
             for member in list(group.members):
-                member.end(error)
+                member.subscription.end(error)
         self._drop(group)
 
-    def _leave(self, group: _Group, subscription: Subscription) -> None:
-        group.members.discard(subscription)
-        if not group.members and group.ready.is_set():
+    def _leave(self, member: Member) -> None:
+        member.group.members.discard(member)
+        self._index.remove(member)
+        self._drop_if_empty(member.group)
+
+    def _drop_if_empty(self, group: Group) -> None:
+        if not group.members and group.ready.is_set() and not group.running:
             self._drop(group)
 
-    def _drop(self, group: _Group) -> None:
+    def _drop(self, group: Group) -> None:
         group.dead = True
         self._index.remove(group)
         if self._groups.get(group.key) is group:
             del self._groups[group.key]
+
+
+def _decided_keys(keys: frozenset[str], decision: tuple[str, str, int]) -> set[str]:
+    """The requested keys whose visibility ``decision`` is: its object's fields of that mode."""
+    collection, mode, id = decision
+    return {
+        key
+        for key in (f"{collection}/{id}/{name}" for name in fields_of_mode(collection, mode))
+        if key in keys
+    }
 
 
 async def _first(*events: asyncio.Event) -> None:

@@ -7,10 +7,13 @@ per collection are plugged in behind the :class:`Restricter` protocol.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any, Protocol
+from collections.abc import Hashable, Iterable
+from typing import TYPE_CHECKING, Any, Protocol
 
 from domain.reader import Reader
+
+if TYPE_CHECKING:
+    from domain.restrict.identity import IdentityFacts, Known
 
 
 class UserRestriction(Protocol):
@@ -25,10 +28,23 @@ class UserRestriction(Protocol):
         """Called once the computation has read a complete state: log what was inconsistent."""
         ...
 
+    def identity(self) -> IdentityFacts | None:
+        """How the decisions depend on who asked; ``None``: not at all."""
+        ...
+
+    def decide(self, decision: tuple[str, str, int]) -> bool:
+        """One decision ``(collection, mode, id)`` for this user."""
+        ...
+
 
 class Restricter(Protocol):
-    def for_user(self, reader: Reader, user_id: int) -> UserRestriction:
-        """Start restricting for ``user_id`` (0: public access), reading through ``reader``."""
+    def for_user(self, reader: Reader, user_id: int, known: Known | None = None) -> UserRestriction:
+        """Start restricting for ``user_id`` (0: public access), reading through ``reader``;
+        ``known`` decisions (from a user of the same profile) are reused."""
+        ...
+
+    def profile(self, reader: Reader, user_id: int) -> Hashable:
+        """The user's permission profile: equal profiles, equal decisions but for identity facts."""
         ...
 
     def explain(self, reader: Reader, user_id: int, key: str) -> str:

@@ -187,6 +187,8 @@ class RestrictContext:
         if known is None and key not in self.base_excluded:
             known = self.base.get(key)
         if known is not None:
+            if self._stack:
+                self._inherit(key)
             if self._frames and key in self.decisions:
                 self._frames[-1].because.append(self.decisions[key])
             return known
@@ -215,6 +217,24 @@ class RestrictContext:
             if self._explain:
                 self.decisions[key] = frame
         return frame.visible
+
+    def _inherit(self, key: DecisionKey) -> None:
+        """A decision that uses another's result depends on what that one depended on."""
+        users = self.facts.get(key)
+        if users:
+            for outer in self._stack:
+                self.facts.setdefault(outer, set()).update(users)
+        lists = self.list_facts.get(key)
+        if lists:
+            for outer in self._stack:
+                self.list_facts.setdefault(outer, []).extend(lists)
+        if key in self.opaque:
+            self.opaque.update(self._stack)
+
+    @property
+    def memo(self) -> dict[DecisionKey, bool]:
+        """The decisions taken so far."""
+        return self._memo
 
     def visible_ids(self, collection: str, mode: str, ids: Iterable[int]) -> list[int]:
         return [id for id in ids if self.visible(collection, mode, id)]

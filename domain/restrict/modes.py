@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from typing import Any
 
 from domain.reader import Reader
+from domain.restrict.identity import Known
 
 
 class _Visible:
@@ -14,12 +16,22 @@ class _Visible:
     def report(self) -> None:
         return None
 
+    def identity(self) -> None:
+        """Nothing depends on who asks."""
+        return None
+
+    def decide(self, decision: tuple[str, str, int]) -> bool:
+        return True
+
 
 class Unrestricted:
     """Everyone sees everything. Only for development (``AUTOUPDATE_UNRESTRICTED``)."""
 
-    def for_user(self, reader: Reader, user_id: int) -> _Visible:
+    def for_user(self, reader: Reader, user_id: int, known: Known | None = None) -> _Visible:
         return _Visible()
+
+    def profile(self, reader: Reader, user_id: int) -> Hashable:
+        return "everything"
 
     def explain(self, reader: Reader, user_id: int, key: str) -> str:
         return f"{key} for user {user_id}: visible (unrestricted development mode: no permission checks)"

@@ -8,10 +8,12 @@ visible entries in their original order. Modes and targets come from the generat
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from typing import Any
 
 from domain.reader import Reader
-from domain.restrict.context import Inconsistent, RestrictContext, Rule
+from domain.restrict.context import DecisionKey, Inconsistent, RestrictContext, Rule
+from domain.restrict.identity import IdentityFacts, Known, permission_profile
 from domain.restrict.registry import all_rules
 from domain.schema import field as schema_field
 from meta.field import Field
@@ -27,8 +29,14 @@ class PermissionRestricter:
     def __init__(self, rules: dict[tuple[str, str], Rule] | None = None) -> None:
         self.rules = all_rules() if rules is None else rules
 
-    def for_user(self, reader: Reader, user_id: int) -> UserPermissions:
-        return UserPermissions(RestrictContext(reader, user_id, self.rules))
+    def for_user(self, reader: Reader, user_id: int, known: Known | None = None) -> UserPermissions:
+        context = RestrictContext(reader, user_id, self.rules)
+        if known is not None:
+            context.base, context.base_excluded = known
+        return UserPermissions(context)
+
+    def profile(self, reader: Reader, user_id: int) -> Hashable:
+        return permission_profile(reader, user_id)
 
     def explain(self, reader: Reader, user_id: int, key: str) -> str:
         from domain.restrict.explain import explain_key
@@ -41,6 +49,8 @@ class UserPermissions:
 
     def __init__(self, context: RestrictContext) -> None:
         self.context = context
+        self._key = ""
+        self._targets: dict[DecisionKey, set[str]] = {}
 
     def restrict(self, values: dict[str, Any]) -> dict[str, Any]:
         return {key: self.value(key, value) for key, value in values.items()}
@@ -54,6 +64,7 @@ class UserPermissions:
             collection, raw_id, name = key.split("/")
             info = _KEY_INFO[key] = (collection, int(raw_id), schema_field(collection, name))
         collection, id, field = info
+        self._key = key
         if field is None:
             return None  # the mode pseudo-fields never hold data
         if not self.context.visible(collection, field.mode, id):
@@ -104,7 +115,22 @@ class UserPermissions:
         reverse_field = schema_field(collection, reverse)
         if reverse_field is None:
             raise Inconsistent(f"unknown relation target {collection}/{reverse}")
-        return self.context.visible(collection, reverse_field.mode, id)
+        decision = (collection, reverse_field.mode, id)
+        visible = self.context.visible(*decision)
+        if (
+            decision in self.context.facts
+            or decision in self.context.list_facts
+            or decision in self.context.opaque
+        ):
+            self._targets.setdefault(decision, set()).add(self._key)
+        return visible
+
+    def decide(self, decision: DecisionKey) -> bool:
+        return self.context.visible(*decision)
+
+    def identity(self) -> IdentityFacts:
+        """How this computation's decisions depend on who asked (for sharing it)."""
+        return IdentityFacts.of(self.context, self._targets)
 
 
 def _id(key: str, value: Any) -> int:

@@ -16,7 +16,7 @@ import resource
 import shlex
 import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import asyncpg
@@ -42,9 +42,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         connections = [int(c) for c in args.connections.split(",") if c.strip()]
     except ValueError:
-        print(
-            f"error: --connections {args.connections!r}: a comma-separated list of numbers", file=sys.stderr
-        )
+        connections = [0]
+    if min(connections, default=0) < 1:
+        print(f"error: --connections {args.connections!r}: comma-separated counts", file=sys.stderr)
         return 2
     over_http = chosen - {"b4"}
     if over_http and not args.start_servers and args.url is None:
@@ -91,7 +91,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.record is not None:
         record(args.record, results, "python -m simulator bench " + shlex.join(arguments))
         progress(f"recorded in {args.record}")
-    return 0
+    failures = sum(result.failures for result in results)
+    if failures:
+        print(f"error: {failures} correctness failures (see the mismatches above)", file=sys.stderr)
+    return 1 if failures else 0
 
 
 async def _over_http(
@@ -171,6 +174,16 @@ def _raise_open_files_limit() -> None:
         resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
 
 
+def _at_least(minimum: int) -> Callable[[str], int]:
+    def parse(text: str) -> int:
+        value = int(text)
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"must be at least {minimum}")
+        return value
+
+    return parse
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m simulator bench", description="Run the benchmark scenarios of spec/benchmarks.md."
@@ -182,9 +195,13 @@ def _parser() -> argparse.ArgumentParser:
     sizes.add_argument("--seed", type=int, default=1, help="default: 1")
     runs = parser.add_argument_group("the runs")
     runs.add_argument("--connections", default="100,1000", help="B2/B3 stream counts (default: 100,1000)")
-    runs.add_argument("--writes", type=int, default=30, help="B2 writes per run (default: 30)")
-    runs.add_argument("--repeat", type=int, default=10, help="B1 warm and B4 requests per role (default: 10)")
-    runs.add_argument("--cold-runs", type=int, default=3, help="B1 fresh processes per role (default: 3)")
+    runs.add_argument("--writes", type=_at_least(1), default=30, help="B2 writes per run (default: 30)")
+    runs.add_argument(
+        "--repeat", type=_at_least(1), default=10, help="B1 warm and B4 requests per role (default: 10)"
+    )
+    runs.add_argument(
+        "--cold-runs", type=_at_least(0), default=3, help="B1 fresh processes per role (default: 3)"
+    )
     service = parser.add_argument_group("the service under test")
     service.add_argument("--start-servers", action="store_true", help="start Postgres, Redis and the service")
     service.add_argument("--url", help="base URL of a running service, e.g. http://localhost:9012")

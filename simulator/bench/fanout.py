@@ -71,6 +71,7 @@ async def open_streams(target: Target, count: int) -> Opened:
 
 def b3(opened: Opened, count: int) -> Result:
     result = Result(f"B3 memory, C = {count}", ("figure", "value"))
+    result.rows.append(("all first messages delivered (the streams opened at once)", secs(opened.all_first)))
     if opened.rss_before is None or opened.rss_after is None:
         result.notes.append("not measured: the service process is unknown (start it or pass --service-pid)")
         return result
@@ -106,6 +107,7 @@ async def b2(target: Target, opened: Opened, count: int, writes: int) -> list[Re
         ("mismatches", f"{len(mismatches)} of {count} connections"),
     ]
     summary.notes += mismatches[:SHOWN_MISMATCHES]
+    summary.failures = len(mismatches)
     if dropped:
         summary.notes.append(
             f"{dropped} connections hold keys no longer requested (never reported, spec §5.3); "

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import datetime
+import subprocess
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,9 +14,16 @@ from simulator.bench import proc
 HEADER = """# Benchmarks
 
 Figures of `python -m simulator bench` (scenarios of `spec/benchmarks.md`), newest last.
-Each run names its date, machine and command line; the service ran as in production
+Each run names its date, machine, code and command line; the service ran as in production
 (`python -m adapters.server` under Granian, Postgres and Redis from local binaries) unless the
-command line names other URLs.
+command line names other URLs. They are measurements, never test assertions.
+
+```sh
+python -m simulator bench all --start-servers --connections 100,1000 --record docs/benchmarks.md
+# another implementation (e.g. upstream's Go service) on its own Postgres and Redis:
+python -m simulator bench b2 --url http://localhost:9012 --service-pid PID \\
+    --database-url postgresql://user:password@localhost:5432/openslides --redis-url redis://localhost:6379/0
+```
 
 * **B1** first response of the meeting request (`?single`) per role: cold (a fresh service
   process per measurement) and warm (data cache filled; the first user of each role, then
@@ -39,6 +47,8 @@ class Result:
     columns: tuple[str, ...]
     rows: list[tuple[str, ...]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    failures: int = 0
+    """Correctness failures among the figures (the command then exits with status 1)."""
 
     def markdown(self) -> str:
         lines = [f"### {self.title}", "", "| " + " | ".join(self.columns) + " |"]
@@ -63,8 +73,26 @@ def mb(size: float) -> str:
 def record(path: Path, results: Sequence[Result], command: str) -> None:
     """Append one run to ``path`` (created with an explaining header if missing)."""
     now = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
-    section = [f"## {now}", "", f"Machine: {proc.machine()}.", "", f"Command: `{command}`", ""]
+    section = [f"## {now}", "", f"Machine: {proc.machine()}.", "", f"Code: {code_version()}.", ""]
+    section += [f"Command: `{command}`", ""]
     section += [result.markdown() for result in results]
     path.parent.mkdir(parents=True, exist_ok=True)
     existing = path.read_text(encoding="utf-8") if path.exists() else HEADER
     path.write_text(existing.rstrip("\n") + "\n\n" + "\n".join(section), encoding="utf-8")
+
+
+def code_version() -> str:
+    """The commit of this checkout, and whether the working tree differs from it."""
+    root = Path(__file__).resolve().parents[2]
+
+    def git(*args: str) -> str:
+        try:
+            done = subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, check=False)
+        except OSError:
+            return ""
+        return done.stdout.strip() if done.returncode == 0 else ""
+
+    commit = git("rev-parse", "--short", "HEAD")
+    if not commit:
+        return "unknown (not a git checkout)"
+    return f"commit {commit}" + (" with uncommitted changes" if git("status", "--porcelain") else "")

@@ -48,7 +48,7 @@ async def _next(subscription: Subscription, wait: float = 2.0) -> dict[str, Any]
     return None
 
 
-def test_same_user_and_request_share_one_computation_and_one_message() -> None:
+def test_same_profile_and_request_share_one_computation_and_one_message() -> None:
     async def main() -> None:
         engine, datastore = _engine()
         first = await engine.subscribe(1, parse_k("user/1/username"))
@@ -130,6 +130,7 @@ def test_last_member_leaving_frees_the_group_and_its_index() -> None:
             "datastore_cache_objects": 0,
             "autoupdate_groups": 0,
             "autoupdate_connections": 0,
+            "autoupdate_patched_connections": 0,
             "autoupdate_watched_keys": 0,
         }
 

@@ -1,0 +1,145 @@
+"""Groups of connections that share one computation, and their members.
+
+Connections with the same request and the same permission profile form a group. The group is
+computed for one *representative* user; every member's view is the group's view with the
+member's *patch* laid over it: the few keys where a decision that depends on identity (spec:
+"own" objects, personal notes, submitters, …) comes out differently for that member. So a
+thousand delegates cost one computation and one encoded message per change, plus their patches.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Hashable, Iterable, Mapping
+from typing import TYPE_CHECKING
+
+from domain.autoupdate.subscription import Subscription
+from domain.keysbuilder import KeysRequest
+from domain.restrict.identity import IdentityFacts
+
+if TYPE_CHECKING:
+    from domain.autoupdate.engine import Autoupdate
+
+Values = dict[str, bytes]
+"""Encoded values by key: the keys that have a visible value."""
+Patch = dict[str, bytes | None]
+"""Where a member's view differs from its group's: the member's value, or ``None``."""
+
+
+class Member:
+    """One connection of a group."""
+
+    __slots__ = (
+        "deps",
+        "engine",
+        "group",
+        "patch",
+        "patch_reads",
+        "profile_deps",
+        "recheck_profile",
+        "stale",
+        "subscription",
+    )
+
+    def __init__(self, engine: Autoupdate, group: Group, subscription: Subscription) -> None:
+        self.engine = engine
+        self.group = group
+        self.subscription = subscription
+        self.patch: Patch = {}
+        self.deps: set[str] = set()
+        """What the dependency index has this member under (kept by the index)."""
+        self.patch_reads: set[str] = set()
+        self.profile_deps: set[str] = set()
+        self.stale = False
+        """The patch must be computed again (data only this member's patch read changed)."""
+        self.recheck_profile = False
+
+    @property
+    def user_id(self) -> int:
+        return self.subscription.user_id
+
+    def notify(self, changed: Iterable[str]) -> None:
+        changed = set(changed)
+        self.stale = True
+        if not changed.isdisjoint(self.profile_deps):
+            self.recheck_profile = True
+        self.engine._schedule(self.group)
+
+
+class Group:
+    """The shared computation; ``current`` is the representative's view."""
+
+    def __init__(
+        self, engine: Autoupdate, key: Hashable, representative: int, profile: Hashable, request: KeysRequest
+    ) -> None:
+        self.engine = engine
+        self.key = key
+        self.representative = representative
+        self.profile = profile
+        self.request = request
+        self.admin = False
+        self.members: set[Member] = set()
+        self.current: Values = {}
+        self.keys: frozenset[str] = frozenset()
+        """Every key the request resolves to (with or without a visible value)."""
+        self.deps: set[str] = set()
+        self.structural: set[str] = set()
+        """The reads that decided what is read or visible (relations followed, permission
+        checks); a change elsewhere only replaces values (the fast path)."""
+        self.followed: set[str] = set()
+        """Relation keys whose values were followed to more keys."""
+        self.identity: IdentityFacts | None = None
+        self.changed: set[str] = set()
+        self.recompute = False
+        self.ready = asyncio.Event()
+        self.failure: BaseException | None = None
+        self.scheduled = self.running = self.rerun = self.dead = False
+
+    def notify(self, changed: Iterable[str]) -> None:
+        self.changed.update(key for key in changed if key in self.deps)
+        self.engine._schedule(self)
+
+
+def view(values: Values, patch: Patch) -> Values:
+    """A member's view: the group's values with the member's patch laid over."""
+    if not patch:
+        return values
+    result = dict(values)
+    for key, value in patch.items():
+        if value is None:
+            result.pop(key, None)
+        else:
+            result[key] = value
+    return result
+
+
+def member_message(
+    message: Mapping[str, bytes | None],
+    before: Mapping[str, bytes],
+    after: Mapping[str, bytes],
+    keys: frozenset[str],
+    old: Patch,
+    new: Patch,
+) -> dict[str, bytes | None]:
+    """What a member must be told, given the group's message and values ``before`` and
+    ``after`` it, and the member's patch before (``old``) and after (``new``). Keys no longer
+    requested are not reported (as for every stream)."""
+    result = {key: value for key, value in message.items() if key not in old and key not in new}
+    for key in old.keys() | new.keys():
+        if key not in keys:
+            continue
+        was = old[key] if key in old else before.get(key)
+        now = new[key] if key in new else after.get(key)
+        if was != now:
+            result[key] = now
+    return result
+
+
+def moved_message(before: Values, after: Values, keys: frozenset[str]) -> dict[str, bytes | None]:
+    """What a member that changed groups must be told: the difference of its two views."""
+    result: dict[str, bytes | None] = {}
+    for key in keys:
+        was, now = before.get(key), after.get(key)
+        if was != now:
+            result[key] = now
+    return result
