@@ -33,6 +33,8 @@ META_FIELDS: Final = ("meta_deleted", "meta_position")
 """Bookkeeping of the datastore writer in every ``models`` row; not fields of the object."""
 
 CONNECT_TIMEOUT_SECONDS: Final = 10.0
+COMMAND_TIMEOUT_SECONDS: Final = 60.0
+"""A query that hangs (a Postgres that stopped answering) fails instead of holding requests."""
 CLOSE_TIMEOUT_SECONDS: Final = 10.0
 
 _CURRENT: Final = "SELECT fqid, data FROM models WHERE fqid = ANY($1::varchar[]) AND deleted = false"
@@ -184,6 +186,7 @@ class PostgresDatastore:
                         max_size=self._max_connections,
                         statement_cache_size=0,
                         timeout=CONNECT_TIMEOUT_SECONDS,
+                        command_timeout=COMMAND_TIMEOUT_SECONDS,
                         init=_set_json_codecs,
                     )
                 except _FAILURES as err:

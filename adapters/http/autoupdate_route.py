@@ -6,6 +6,7 @@ the response. The client leaving, or its session being logged out, stops everyth
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import secrets
@@ -20,7 +21,7 @@ from adapters.http.errors import classify
 from adapters.http.identity import refreshed
 from adapters.http.request import ClientGone, Request, multipart_parts, read_body
 from adapters.http.service import Service
-from domain.autoupdate import Message, SlowConsumer, Subscription
+from domain.autoupdate import Message, Subscription
 from domain.errors import ClientError
 from domain.keysbuilder import KeysRequest, parse_k, parse_many
 from ports.auth import Identity
@@ -28,6 +29,10 @@ from ports.auth import Identity
 log = logging.getLogger("autoupdate.http")
 
 HEARTBEAT = Message({})
+END_SECONDS = 5
+"""How long finishing a response may wait for the client."""
+DROP_SECONDS = 5
+"""How long a client whose backlog overflowed may still take to read what was queued."""
 
 Authenticate = Callable[[Request], Awaitable[Identity]]
 
@@ -148,33 +153,46 @@ async def _stream(
         except Exception as error:
             await _error(send, error)
             return
+        dropped = False
         try:
             await start(send, 200, headers)
-            await _pump(subscription, service.heartbeat_seconds, compress, send)
+            dropped = await _pump(subscription, service.heartbeat_seconds, compress, send)
         finally:
             subscription.close()
-            with anyio.CancelScope(shield=True):
-                await _end(send)
+            if not dropped:
+                with anyio.move_on_after(END_SECONDS, shield=True):
+                    await _end(send)
 
     logout = service.authenticator.wait_logout(identity.session_id) if identity.session_id else None
     await _until_gone(receive, run(), logout)
 
 
-async def _pump(subscription: Subscription, heartbeat: float, compress: bool, send: Send) -> None:
-    """Write messages as they come, ``{}`` after ``heartbeat`` seconds of silence."""
+async def _pump(subscription: Subscription, heartbeat: float, compress: bool, send: Send) -> bool:
+    """Write messages as they come, ``{}`` after ``heartbeat`` seconds of silence.
+
+    When the client's backlog overflows, its subscription ends: what is queued is still written
+    and the response ends cleanly, unless a write still waits for the client after
+    ``DROP_SECONDS``; then the client is dropped at once. Returns whether that happened."""
+    with anyio.CancelScope() as scope:
+        loop = asyncio.get_running_loop()
+
+        def drop_later() -> None:
+            loop.call_later(DROP_SECONDS, scope.cancel)
+
+        subscription.on_overflow = drop_later
+        await _write_messages(subscription, heartbeat, compress, send)
+    if scope.cancelled_caught:
+        log.warning("disconnecting a client that does not read its stream (user %s)", subscription.user_id)
+    return scope.cancelled_caught
+
+
+async def _write_messages(subscription: Subscription, heartbeat: float, compress: bool, send: Send) -> None:
     while True:
         message = HEARTBEAT
         with anyio.move_on_after(heartbeat):
             try:
                 message = await subscription.next()
             except anyio.EndOfStream:
-                break
-            except SlowConsumer as error:
-                log.warning(
-                    "disconnecting a client that does not read its stream (user %s): %s",
-                    subscription.user_id,
-                    error,
-                )
                 break
             except Exception as error:
                 _, line = classify(error)

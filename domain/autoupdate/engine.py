@@ -29,7 +29,7 @@ from domain.autoupdate.compute import (
     run_complete_reader,
     user_values,
 )
-from domain.autoupdate.group import Group, Member, Patch, Values, member_message, moved_message, view
+from domain.autoupdate.group import Group, Member, Patch, Seed, Values, member_message, moved_message, view
 from domain.autoupdate.hashstate import decode_state, encode_state
 from domain.autoupdate.index import DependencyIndex
 from domain.autoupdate.message import Message
@@ -102,6 +102,8 @@ class Autoupdate:
         self._index = DependencyIndex()
         self._groups: dict[Hashable, Group] = {}
         self._closing = asyncio.Event()
+        self._generation = 0
+        """Counts applied change batches: a decision memo is reusable while this is unchanged."""
         self._tasks: set[asyncio.Task[None]] = set()
 
     # -- public API -------------------------------------------------------------------------
@@ -190,6 +192,7 @@ class Autoupdate:
         state, spec A9). Returns those keys.
         """
         self.cache.apply(changes)
+        self._generation += 1
         affected = self._index.affected(changes)
         invalidated = [d for d in affected if isinstance(d, _Calculated)]
         for calculated in invalidated:
@@ -285,8 +288,7 @@ class Autoupdate:
         if patch is None:
             group.members.discard(member)
             self._drop_if_empty(group)
-            key = (group.key, member.user_id)
-            own = self._group(key, member.user_id, group.profile, group.request)
+            own = self._own_group(group, member.user_id)
             own.members.add(member)
             member.group = own
             await own.ready.wait()
@@ -295,6 +297,15 @@ class Autoupdate:
             patch = {}
         member.patch = patch
         self._index.update(member, member.profile_deps | member.patch_reads)
+
+    def _own_group(self, group: Group, user_id: int) -> Group:
+        """The group of one user whose view differs structurally from ``group``'s; its first
+        computation starts from ``group``'s decisions that do not depend on who asks."""
+        own = self._group((group.key, user_id), user_id, group.profile, group.request)
+        if group.identity is not None and not own.ready.is_set():
+            differing = group.identity.differing(group.representative, user_id)
+            own.seed = Seed(group.identity.memo, differing, group.generation, group.deps, group.structural)
+        return own
 
     def _schedule(self, group: Group) -> None:
         if group.dead:
@@ -308,9 +319,13 @@ class Autoupdate:
     async def _refresh(self, group: Group) -> None:
         first = not group.ready.is_set()
         if first:
-            admin, _ = await run_complete(
-                self.cache, lambda reader: is_meeting_admin(reader, group.representative)
-            )
+            try:
+                admin, _ = await run_complete(
+                    self.cache, lambda reader: is_meeting_admin(reader, group.representative)
+                )
+            except Exception as error:
+                self._fail(group, error)
+                return
             group.admin = admin
         slot = contextlib.nullcontext() if group.admin else self._slots
         async with slot:
@@ -407,11 +422,9 @@ class Autoupdate:
         old = member.group
         old.members.discard(member)
         if to_own:
-            key: Hashable = (old.key, member.user_id)
-            profile = old.profile
+            new = self._own_group(old, member.user_id)
         else:
-            key = (old.request.fingerprint, profile)
-        new = self._group(key, member.user_id, profile, old.request)
+            new = self._group((old.request.fingerprint, profile), member.user_id, profile, old.request)
         new.members.add(member)
         member.group = new
         try:
@@ -462,9 +475,11 @@ class Autoupdate:
     async def _recompute(self, group: Group) -> dict[str, bytes | None]:
         """The whole request from scratch, for the representative; returns what changed."""
         restrictions: list[UserRestriction] = []
+        seed = group.seed if group.seed is not None and group.seed.generation == self._generation else None
 
         def compute(reader: Reader) -> dict[str, Any]:
-            restriction = self.restricter.for_user(reader, group.representative)
+            known = (seed.memo, seed.differing) if seed is not None else None
+            restriction = self.restricter.for_user(reader, group.representative, known)
             restrictions.append(restriction)
             require_existing_user(reader, group.representative)
             return restricted_values(reader, restriction, group.request, self.limits.max_keys)
@@ -473,11 +488,15 @@ class Autoupdate:
         encoded = {key: None if value is None else encode(value) for key, value in values.items()}
         message, group.current = diff(group.current, encoded, same)
         group.keys = frozenset(values)
-        group.structural = reader.structural
+        reads, group.structural = reader.reads, reader.structural
+        if seed is not None:  # the decisions taken over were not read again: their reads count
+            reads, group.structural = reads | seed.deps, group.structural | seed.structural
         group.followed = reader.structural & group.keys
         group.identity = restrictions[-1].identity()
         group.recompute = False
-        self._index.update(group, reader.reads)
+        group.seed = None
+        group.generation = self._generation
+        self._index.update(group, reads)
         return message
 
     async def _values_changed(self, group: Group, changed: set[str]) -> dict[str, bytes | None] | None:

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Hashable, Iterable, Mapping
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from domain.autoupdate.subscription import Subscription
 from domain.keysbuilder import KeysRequest
+from domain.restrict.context import DecisionKey
 from domain.restrict.identity import IdentityFacts
 
 if TYPE_CHECKING:
@@ -66,6 +67,18 @@ class Member:
         self.engine._schedule(self.group)
 
 
+class Seed(NamedTuple):
+    """Decisions of a group another one split from (for a member whose view is no patch):
+    valid for the new group's first computation while no change batch came in between. Their
+    reads are the old group's, so the new group depends on those too."""
+
+    memo: dict[DecisionKey, bool]
+    differing: set[DecisionKey]
+    generation: int
+    deps: set[str]
+    structural: set[str]
+
+
 class Group:
     """The shared computation; ``current`` is the representative's view."""
 
@@ -89,6 +102,11 @@ class Group:
         self.followed: set[str] = set()
         """Relation keys whose values were followed to more keys."""
         self.identity: IdentityFacts | None = None
+        self.generation = 0
+        """The engine's change-batch count when the group was last computed."""
+        self.seed: Seed | None = None
+        """Decisions of the group this one split from, valid for the first computation while
+        no change batch came in between (a member whose view is no patch starts from them)."""
         self.changed: set[str] = set()
         self.recompute = False
         self.ready = asyncio.Event()

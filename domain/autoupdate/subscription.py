@@ -25,6 +25,9 @@ class Subscription:
         self.user_id = user_id
         self.greeted = False
         self.error: BaseException | None = None
+        self.on_overflow: Callable[[], None] | None = None
+        """Called when the client is disconnected for not reading (e.g. to abort a write that
+        waits for it)."""
         self._on_close = on_close
         send, receive = anyio.create_memory_object_stream[Message](max_queue)
         self._send: MemoryObjectSendStream[Message] = send
@@ -43,6 +46,8 @@ class Subscription:
         """End the stream (after the queued messages), optionally with an error."""
         if error is not None and self.error is None:
             self.error = error
+            if isinstance(error, SlowConsumer) and self.on_overflow is not None:
+                self.on_overflow()
         self._send.close()
         self._on_close(self)
 

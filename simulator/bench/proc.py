@@ -76,3 +76,8 @@ def machine() -> str:
             memory_kb = int(line.split()[1])
     cpus = len(os.sched_getaffinity(0))
     return f"nproc {cpus}, {memory_kb / 1024 / 1024:.1f} GiB memory, {model}"
+
+
+def load_average() -> str:
+    """The 1, 5 and 15 minute load averages: other work on the machine skews the figures."""
+    return " / ".join((PROC / "loadavg").read_text().split()[:3])

@@ -73,7 +73,8 @@ def mb(size: float) -> str:
 def record(path: Path, results: Sequence[Result], command: str) -> None:
     """Append one run to ``path`` (created with an explaining header if missing)."""
     now = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
-    section = [f"## {now}", "", f"Machine: {proc.machine()}.", "", f"Code: {code_version()}.", ""]
+    machine = f"Machine: {proc.machine()}; load average at the end {proc.load_average()}."
+    section = [f"## {now}", "", machine, "", f"Code: {code_version()}.", ""]
     section += [f"Command: `{command}`", ""]
     section += [result.markdown() for result in results]
     path.parent.mkdir(parents=True, exist_ok=True)

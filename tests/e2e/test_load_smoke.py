@@ -10,6 +10,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -29,7 +30,9 @@ def simulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     stop(server)
 
 
-def load(server: Server, tmp_path: Path, *options: str) -> tuple[subprocess.CompletedProcess[str], dict]:
+def load(
+    server: Server, tmp_path: Path, *options: str
+) -> tuple[subprocess.CompletedProcess[str], dict[str, Any]]:
     """Run the load command; its process, and the figures it wrote with ``--json``."""
     figures = tmp_path / "figures.json"
     command = [sys.executable, "-m", "simulator", "load", "--url", server.url]

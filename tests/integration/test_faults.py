@@ -277,7 +277,9 @@ def test_postgres_down_first_stream_of_a_user_fails_cleanly(
     dependent: Instance, meeting: Meeting, postgres_server: PostgresServer
 ) -> None:
     """A user whose data the cache does not hold yet opens a stream while Postgres is down: a
-    500 at once; after Postgres is back, the same request of that user works."""
+    500 at once; after Postgres is back, the same request of that user works. (A regression
+    test: the engine of commit 59bc733 never finished such a stream's first computation, so
+    the request hung, and so did the same request after Postgres was back.)"""
     user = others(meeting, 2)[1]
     credentials = headers_of(mint(user))
     url = f"{dependent.url}/system/autoupdate?k=user/{user}/username"
@@ -421,7 +423,6 @@ QUEUED = 2
 VALUE_SIZE = 256 * 1024
 WRITES = 160
 """40 MiB of messages to one client: far more than the kernel buffers between it and the service."""
-LAST_CHUNK = b"\r\n0\r\n\r\n"
 """The end of a chunked HTTP/1.1 body (the connection itself stays open)."""
 
 
@@ -498,8 +499,8 @@ def test_slow_consumer_is_detached_and_memory_stays_bounded(tight: Instance, mee
     """A client that stops reading stops getting messages after ``MAX_QUEUED_MESSAGES``: the
     engine drops it (``autoupdate_connections``), a reading client on the same data gets every
     change to the end, and the service does not hold what it could not send (its memory grows
-    by far less than the 40 MiB written). Once the client reads again, it finds the rest of
-    its response and the end: the service logs the disconnect and stops counting it."""
+    by far less than the 40 MiB written). The slow client is disconnected with a log line:
+    reading again, it finds what the kernel buffers held and then the closed connection."""
     user = others(meeting, 1)[0]
     key = f"user/{user}/last_name"
 
@@ -521,27 +522,17 @@ def test_slow_consumer_is_detached_and_memory_stays_bounded(tight: Instance, mee
             grown = rss_bytes(tight.process.pid) - before
             assert grown < WRITES * VALUE_SIZE / 2, f"RSS grew by {grown / 2**20:.0f} MiB"
 
-            # The client reads again: what the kernel buffers held, then the end of the response.
-            logged = tight.log_text().count(SLOW_CONSUMER_LOG)
-            received, tail = 0, b""
-            while not tail.endswith(LAST_CHUNK):
-                data = await asyncio.to_thread(sock.recv, 1 << 20)
-                assert data, "the connection closed before the response ended"
-                received += len(data)
-                tail = (tail + data)[-len(LAST_CHUNK) :]
-            assert received < WRITES * VALUE_SIZE / 2
-            await logged_again(tight, SLOW_CONSUMER_LOG, logged)
+            await logged_again(tight, SLOW_CONSUMER_LOG, 0, within=15)
             await until_metric(tight, http, "autoupdate_connections_stream_current_connections_local", 1)
+            # The client reads again: what the kernel buffers held, then the closed connection.
+            received = 0
+            while data := await asyncio.to_thread(sock.recv, 1 << 20):
+                received += len(data)
+            assert received < WRITES * VALUE_SIZE / 2
 
     run(main(), tight)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: adapters/http/autoupdate_route.py _pump awaits the ASGI send of a message the client "
-    "does not read; the SlowConsumer raised by the subscription is only seen by the next "
-    "subscription.next(), which never comes, so a client that never reads is never disconnected",
-)
 def test_client_that_never_reads_is_disconnected(tight: Instance, meeting: Meeting) -> None:
     """A client that never reads, and never closes, is disconnected with a log line once its
     backlog is full; the service stops counting its connection."""
