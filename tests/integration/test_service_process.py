@@ -911,3 +911,43 @@ def test_missing_vote_service_is_retried_without_harm(service: Instance, meeting
     run(main(), service)
     assert service.alive
     assert "vote service" in service.log_text()
+
+
+PROJECTOR_REQUEST = [
+    {
+        "ids": [1],
+        "collection": "projector",
+        "fields": {
+            "current_projection_ids": relation_list(
+                "projection", content=None, content_object_id=None, type=None
+            )
+        },
+    }
+]
+
+
+def test_every_projected_slide_is_computed_and_follows_writes(service: Instance, meeting: Meeting) -> None:
+    """Every slide the generated meeting projects is computed from Postgres, and a write to a
+    projected motion (as the datastore writer makes it) pushes the recomputed slide."""
+
+    async def main() -> None:
+        async with (
+            client() as http,
+            writer(service.postgres, service.redis) as w,
+            stream(http, service.url, PROJECTOR_REQUEST, headers_of(mint(SUPERADMIN))) as projector,
+        ):
+            first = await projector.next()
+            projections = first["projector/1/current_projection_ids"]
+            contents = {id: first.get(f"projection/{id}/content") for id in projections}
+            slides = {content["collection"] for content in contents.values() if content}
+            assert all(content and "error" not in content for content in contents.values()), contents
+            assert {"motion", "agenda_item_list", "current_los", "topic", "poll"} <= slides, slides
+            motion_projection = next(
+                id for id in projections if first[f"projection/{id}/content_object_id"].startswith("motion/")
+            )
+            motion = first[f"projection/{motion_projection}/content_object_id"]
+            await w.write(update(motion, title="Renamed on the projector"))
+            message = await projector.next()
+            assert message[f"projection/{motion_projection}/content"]["title"] == "Renamed on the projector"
+
+    run(main(), service)
