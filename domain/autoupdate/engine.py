@@ -52,6 +52,9 @@ from domain.values import encode, value_hash
 
 log = logging.getLogger("autoupdate.engine")
 
+IDLE_SECONDS = 60.0
+"""How long a group outlives its last member (reconnects and ``single`` requests reuse it)."""
+
 
 @dataclass(frozen=True)
 class Limits:
@@ -90,6 +93,7 @@ class Autoupdate:
         workers: int,
         limits: Limits = Limits(),
         slides: SlideRegistry | None = None,
+        idle_seconds: float = IDLE_SECONDS,
     ):
         self.cache = cache
         self.restricter = restricter
@@ -102,6 +106,7 @@ class Autoupdate:
         self._index = DependencyIndex()
         self._groups: dict[Hashable, Group] = {}
         self._closing = asyncio.Event()
+        self.idle_seconds = idle_seconds
         self._generation = 0
         """Counts applied change batches: a decision memo is reusable while this is unchanged."""
         self._tasks: set[asyncio.Task[None]] = set()
@@ -109,9 +114,23 @@ class Autoupdate:
     # -- public API -------------------------------------------------------------------------
 
     async def single(self, user_id: int, request: KeysRequest) -> Message:
-        """One message with every visible key that has a value (``?single``)."""
-        values, _ = await self._compute(user_id, request)
-        return Message({key: encode(value) for key, value in values.items() if value is not None})
+        """One message with every visible key that has a value (``?single``).
+
+        Answered from the group of the user's request and profile (which stays alive a while
+        after its last member left, ``IDLE_SECONDS``), so a user whose permissions equal an
+        already computed user's costs only a patch."""
+        profile, _ = await run_complete(self.cache, partial(self._profile, user_id))
+        group = self._group((request.fingerprint, profile), user_id, profile, request)
+        await group.ready.wait()
+        if group.failure is not None:
+            raise group.failure
+        busy = group.scheduled or group.running or bool(group.changed)  # changes not applied yet
+        patched = None if busy else await self._patch(group, user_id)
+        self._drop_if_empty(group)
+        if patched is None or group.scheduled or group.running:
+            values, _ = await self._compute(user_id, request)
+            return Message({key: encode(value) for key, value in values.items() if value is not None})
+        return Message(dict(view(group.current, patched[0])))
 
     async def single_at(self, user_id: int, request: KeysRequest, position: int) -> Message:
         """``single`` on the data as it was right after ``position`` (``?position=N``, spec A6).
@@ -284,8 +303,8 @@ class Autoupdate:
         await group.ready.wait()
         if group.failure is not None:
             raise group.failure
-        patch = await self._patch(group, member)
-        if patch is None:
+        patched = await self._patch(group, member.user_id)
+        if patched is None:
             group.members.discard(member)
             self._drop_if_empty(group)
             own = self._own_group(group, member.user_id)
@@ -294,8 +313,8 @@ class Autoupdate:
             await own.ready.wait()
             if own.failure is not None:
                 raise own.failure
-            patch = {}
-        member.patch = patch
+            patched = {}, set()
+        member.patch, member.patch_reads = patched
         self._index.update(member, member.profile_deps | member.patch_reads)
 
     def _own_group(self, group: Group, user_id: int) -> Group:
@@ -379,10 +398,11 @@ class Autoupdate:
                 continue
             member.stale = False
             old = member.patch
-            new = await self._patch(group, member)
-            if new is None:
+            patched = await self._patch(group, member.user_id)
+            if patched is None:
                 await self._move(member, old_view=view(before, old), to_own=True)
                 continue
+            new, member.patch_reads = patched
             member.patch = new
             self._index.update(member, member.profile_deps | member.patch_reads)
             own = member_message(message, before, group.current, group.keys, old, new)
@@ -437,20 +457,20 @@ class Autoupdate:
             member.subscription.push(Message(message))
         self._drop_if_empty(old)
 
-    async def _patch(self, group: Group, member: Member) -> Patch | None:
-        """Where ``member``'s view differs from the group's: the decisions that compared with
-        either user, decided again for the member. ``None`` if such a difference would change
-        which keys are requested (then the member needs a computation of its own)."""
-        member.patch_reads = set()
+    async def _patch(self, group: Group, user_id: int) -> tuple[Patch, set[str]] | None:
+        """Where ``user_id``'s view differs from the group's (and the keys that told): the
+        decisions that compared with either user, decided again for this user. ``None`` if such
+        a difference would change which keys are requested (then the user needs a computation
+        of its own)."""
         identity = group.identity
-        if member.user_id == group.representative or identity is None:
-            return {}
-        differing = identity.differing(group.representative, member.user_id)
+        if user_id == group.representative or identity is None:
+            return {}, set()
+        differing = identity.differing(group.representative, user_id)
         if not differing:
-            return {}
+            return {}, set()
 
         def patch(reader: Reader) -> Patch | None:
-            restriction = self.restricter.for_user(reader, member.user_id, (identity.memo, differing))
+            restriction = self.restricter.for_user(reader, user_id, (identity.memo, differing))
             affected: set[str] = set()
             for decision in differing:
                 if restriction.decide(decision) != identity.memo.get(decision):
@@ -469,8 +489,7 @@ class Autoupdate:
             return result
 
         result, reader = await run_complete_reader(self.cache, patch)
-        member.patch_reads = reader.reads
-        return result
+        return None if result is None else (result, reader.reads)
 
     async def _recompute(self, group: Group) -> dict[str, bytes | None]:
         """The whole request from scratch, for the representative; returns what changed."""
@@ -554,10 +573,27 @@ class Autoupdate:
         self._drop_if_empty(member.group)
 
     def _drop_if_empty(self, group: Group) -> None:
-        if not group.members and group.ready.is_set() and not group.running:
+        """Drop a group without members once it has been idle for ``IDLE_SECONDS``: a member
+        that reconnects (or a ``single``) meanwhile finds it computed."""
+        if group.members or not group.ready.is_set() or group.running or group.dead:
+            return
+        if group.failure is not None or self.idle_seconds <= 0:
+            self._drop(group)
+            return
+        if group.idle_timer is None:
+            group.idle_timer = asyncio.get_running_loop().call_later(
+                self.idle_seconds, self._drop_if_still_empty, group
+            )
+
+    def _drop_if_still_empty(self, group: Group) -> None:
+        group.idle_timer = None
+        if not group.members and not group.running and not group.dead:
             self._drop(group)
 
     def _drop(self, group: Group) -> None:
+        if group.idle_timer is not None:
+            group.idle_timer.cancel()
+            group.idle_timer = None
         group.dead = True
         self._index.remove(group)
         if self._groups.get(group.key) is group:

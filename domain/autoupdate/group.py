@@ -109,6 +109,7 @@ class Group:
         no change batch came in between (a member whose view is no patch starts from them)."""
         self.changed: set[str] = set()
         self.recompute = False
+        self.idle_timer: asyncio.TimerHandle | None = None
         self.ready = asyncio.Event()
         self.failure: BaseException | None = None
         self.scheduled = self.running = self.rerun = self.dead = False

@@ -116,8 +116,9 @@ def test_revoked_permission_reaches_an_open_stream_as_nulls(
         engine.apply_changes(revoke)
         for stream, state in zip(streams, states, strict=True):
             await _fold(engine, stream, state)
-        fresh_plain = (await engine.single(user_id, plain)).decoded()
-        fresh_tree = (await engine.single(user_id, tree)).decoded()
+        fresh, _ = _engine(datastore.data)  # from scratch: a new engine, nothing shared
+        fresh_plain = (await fresh.single(user_id, plain)).decoded()
+        fresh_tree = (await fresh.single(user_id, tree)).decoded()
         return plain_before, states[0], fresh_plain, states[1], fresh_tree
 
     plain_before, plain_after, fresh_plain, tree_after, fresh_tree = asyncio.run(run())

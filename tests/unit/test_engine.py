@@ -32,9 +32,12 @@ COMMITTEES = (
 )
 
 
-def _engine(**limits: int) -> tuple[Autoupdate, FlatDatastore]:
+def _engine(idle_seconds: float = 0, **limits: int) -> tuple[Autoupdate, FlatDatastore]:
     datastore = FlatDatastore(DATA)
-    return Autoupdate(Cache(datastore), Unrestricted(), workers=2, limits=Limits(**limits)), datastore
+    engine = Autoupdate(
+        Cache(datastore), Unrestricted(), workers=2, limits=Limits(**limits), idle_seconds=idle_seconds
+    )
+    return engine, datastore
 
 
 def _write(engine: Autoupdate, datastore: FlatDatastore, changes: dict[str, Any]) -> None:
@@ -173,5 +176,24 @@ def test_deleted_value_is_sent_as_null() -> None:
         await subscription.next()
         _write(engine, datastore, {"user/2/username": None})
         assert await _next(subscription) == {"user/2/username": None}
+
+    asyncio.run(main())
+
+
+def test_group_outlives_its_last_member_for_reconnects_and_singles() -> None:
+    async def main() -> None:
+        engine, datastore = _engine(idle_seconds=0.2)
+        request = parse_many(COMMITTEES)
+        subscription = await engine.subscribe(1, request)
+        subscription.close()
+        assert engine.statistics()["autoupdate_groups"] == 1  # kept while idle
+        _write(engine, datastore, {"committee/1/name": "while idle"})
+        await engine.idle()
+        again = await engine.subscribe(1, request)  # reconnect: joins the computed group
+        assert (await again.next()).decoded()["committee/1/name"] == "while idle"
+        assert (await engine.single(1, request)).decoded()["committee/1/name"] == "while idle"
+        again.close()
+        await asyncio.sleep(0.3)
+        assert engine.statistics()["autoupdate_groups"] == 0
 
     asyncio.run(main())
