@@ -114,6 +114,8 @@ def _serve(args: argparse.Namespace) -> int:
     except OSError as error:
         print(f"error: fake Redis can not listen on port {args.redis_port}: {error}", file=sys.stderr)
         return 2
+    redis.daemon_threads = True  # clients blocked in XREAD must not hold up the shutdown
+    redis.block_on_close = False
     threading.Thread(target=redis.serve_forever, daemon=True, name="fake-redis").start()
     log.info("fake Redis listening on 127.0.0.1:%s", args.redis_port)
     options = {

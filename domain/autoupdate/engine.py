@@ -29,7 +29,17 @@ from domain.autoupdate.compute import (
     run_complete_reader,
     user_values,
 )
-from domain.autoupdate.group import Group, Member, Patch, Seed, Values, member_message, moved_message, view
+from domain.autoupdate.group import (
+    Group,
+    Member,
+    Patch,
+    Redecided,
+    Seed,
+    Values,
+    member_message,
+    moved_message,
+    view,
+)
 from domain.autoupdate.hashstate import decode_state, encode_state
 from domain.autoupdate.index import DependencyIndex
 from domain.autoupdate.message import Message
@@ -42,7 +52,7 @@ from domain.projector.content import calculate as calculate_content
 from domain.projector.context import SlideRegistry
 from domain.reader import Reader
 from domain.restrict import Restricter, UserRestriction
-from domain.restrict.context import RestrictContext
+from domain.restrict.context import NOBODY, DecisionKey, RestrictContext
 from domain.restrict.history import admin_meetings, history_rules
 from domain.restrict.restricter import PermissionRestricter
 from domain.schema import field as schema_field
@@ -458,38 +468,59 @@ class Autoupdate:
         self._drop_if_empty(old)
 
     async def _patch(self, group: Group, user_id: int) -> tuple[Patch, set[str]] | None:
-        """Where ``user_id``'s view differs from the group's (and the keys that told): the
-        decisions that compared with either user, decided again for this user. ``None`` if such
-        a difference would change which keys are requested (then the user needs a computation
-        of its own)."""
+        """Where ``user_id``'s view differs from the group's, and the keys that told. ``None``
+        if a difference would change which keys are requested (the user then needs a
+        computation of its own).
+
+        Two steps: the decisions that compared with the representative are decided once per
+        group for "another user of this profile" (``NOBODY``); then only the decisions that
+        compared with this user are decided for this user."""
         identity = group.identity
         if user_id == group.representative or identity is None:
             return {}, set()
-        differing = identity.differing(group.representative, user_id)
-        if not differing:
-            return {}, set()
+        if group.others is None:
+            mentioning = identity.mentioning(group.representative)
+            group.others = await self._decide_again(group, NOBODY, identity.memo, mentioning)
+        others = group.others
+        if others is None:
+            return None
+        mine = identity.mentioning(user_id)
+        if not mine:
+            return _patch_of(group, others.values), others.reads
+        base = {**identity.memo, **others.decisions}
+        own = await self._decide_again(group, user_id, base, mine)
+        if own is None:
+            return None
+        return _patch_of(group, {**others.values, **own.values}), others.reads | own.reads
 
-        def patch(reader: Reader) -> Patch | None:
-            restriction = self.restricter.for_user(reader, user_id, (identity.memo, differing))
+    async def _decide_again(
+        self, group: Group, user_id: int, base: dict[DecisionKey, bool], deciding: set[DecisionKey]
+    ) -> Redecided | None:
+        """Decide ``deciding`` again for ``user_id`` (``NOBODY``: a user of the profile whom no
+        fact mentions), everything else as in ``base``; the values of the keys whose decisions
+        changed. ``None`` if a changed decision filtered a relation that was followed."""
+        profile_user = group.representative if user_id == NOBODY else user_id
+
+        def again(reader: Reader) -> Redecided | None:
+            restriction = self.restricter.for_user(reader, profile_user, (base, deciding), identity=user_id)
+            assert group.identity is not None
+            decisions = {decision: restriction.decide(decision) for decision in deciding}
             affected: set[str] = set()
-            for decision in differing:
-                if restriction.decide(decision) != identity.memo.get(decision):
-                    affected |= _decided_keys(group.keys, decision) | identity.targets.get(decision, set())
+            for decision, visible in decisions.items():
+                if visible != base.get(decision):
+                    affected |= _decided_keys(group.keys, decision) | group.identity.targets.get(
+                        decision, set()
+                    )
             if not affected.isdisjoint(group.followed):
                 return None
             reader.leaves = True
             raw = reader.get_many(affected)
             reader.leaves = False
-            values = restriction.restrict(raw)
-            result: Patch = {}
-            for key, value in values.items():
-                encoded = None if value is None else encode(value)
-                if encoded != group.current.get(key):
-                    result[key] = encoded
-            return result
+            values = {k: None if v is None else encode(v) for k, v in restriction.restrict(raw).items()}
+            return Redecided(decisions, values, set())
 
-        result, reader = await run_complete_reader(self.cache, patch)
-        return None if result is None else (result, reader.reads)
+        result, reader = await run_complete_reader(self.cache, again)
+        return None if result is None else result._replace(reads=reader.reads)
 
     async def _recompute(self, group: Group) -> dict[str, bytes | None]:
         """The whole request from scratch, for the representative; returns what changed."""
@@ -513,6 +544,7 @@ class Autoupdate:
         group.followed = reader.structural & group.keys
         group.identity = restrictions[-1].identity()
         group.recompute = False
+        group.others = None
         group.seed = None
         group.generation = self._generation
         self._index.update(group, reads)
@@ -598,6 +630,11 @@ class Autoupdate:
         self._index.remove(group)
         if self._groups.get(group.key) is group:
             del self._groups[group.key]
+
+
+def _patch_of(group: Group, values: dict[str, bytes | None]) -> Patch:
+    """The values that differ from the group's."""
+    return {key: value for key, value in values.items() if value != group.current.get(key)}
 
 
 def _decided_keys(keys: frozenset[str], decision: tuple[str, str, int]) -> set[str]:

@@ -67,6 +67,14 @@ class Member:
         self.engine._schedule(self.group)
 
 
+class Redecided(NamedTuple):
+    """Decisions taken again for another user, the values of the keys they change, the reads."""
+
+    decisions: dict[DecisionKey, bool]
+    values: dict[str, bytes | None]
+    reads: set[str]
+
+
 class Seed(NamedTuple):
     """Decisions of a group another one split from (for a member whose view is no patch):
     valid for the new group's first computation while no change batch came in between. Their
@@ -102,6 +110,9 @@ class Group:
         self.followed: set[str] = set()
         """Relation keys whose values were followed to more keys."""
         self.identity: IdentityFacts | None = None
+        self.others: Redecided | None = None
+        """The decisions and values for "another user of this profile" (computed on demand
+        after each computation; see ``Autoupdate._patch``)."""
         self.generation = 0
         """The engine's change-batch count when the group was last computed."""
         self.seed: Seed | None = None

@@ -38,9 +38,12 @@ class UserRestriction(Protocol):
 
 
 class Restricter(Protocol):
-    def for_user(self, reader: Reader, user_id: int, known: Known | None = None) -> UserRestriction:
+    def for_user(
+        self, reader: Reader, user_id: int, known: Known | None = None, identity: int | None = None
+    ) -> UserRestriction:
         """Start restricting for ``user_id`` (0: public access), reading through ``reader``;
-        ``known`` decisions (from a user of the same profile) are reused."""
+        ``known`` decisions (from a user of the same profile) are reused; ``identity`` is whom
+        identity facts compare with, if not ``user_id``."""
         ...
 
     def profile(self, reader: Reader, user_id: int) -> Hashable:

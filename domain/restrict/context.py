@@ -20,6 +20,8 @@ from domain.restrict.permission import ADMIN, NOTHING, OML_RANK, UNKNOWN_OML_RAN
 log = logging.getLogger("autoupdate.restrict")
 
 Rule = Callable[["RestrictContext", int], bool]
+NOBODY = -1
+"""An identity no fact can mention (no user has a negative id)."""
 DecisionKey = tuple[str, str, int]
 """``(collection, mode, id)``."""
 
@@ -58,10 +60,20 @@ class Decision:
 
 class RestrictContext:
     def __init__(
-        self, reader: Reader, user_id: int, rules: dict[tuple[str, str], Rule], *, explain: bool = False
+        self,
+        reader: Reader,
+        user_id: int,
+        rules: dict[tuple[str, str], Rule],
+        *,
+        explain: bool = False,
+        identity: int | None = None,
     ):
+        """``identity``: whom identity facts compare with, if not ``user_id`` (the user whose
+        permission profile is read); ``NOBODY`` decides for a user of the same profile whom no
+        fact mentions."""
         self.reader = reader
         self._uid = user_id
+        self._me = user_id if identity is None else identity
         self._rules = rules
         self._memo: dict[tuple[str, str, int], bool] = {}
         self.base: Mapping[DecisionKey, bool] = {}
@@ -101,14 +113,14 @@ class RestrictContext:
         """Whether ``user_id`` is the request user."""
         for key in self._stack:
             self.facts.setdefault(key, set()).add(user_id)
-        return user_id == self._uid and user_id != 0
+        return user_id == self._me and user_id != 0
 
     def me_among(self, user_ids: Iterable[int]) -> bool:
         """Whether the request user is one of ``user_ids``."""
         ids = frozenset(user_ids)
         for key in self._stack:
             self.list_facts.setdefault(key, []).append(ids)
-        return self._uid != 0 and self._uid in ids
+        return self._me != 0 and self._me in ids
 
     def enable_explain(self) -> None:
         """Record every decision from now on (for :func:`domain.api.explain`)."""

@@ -37,10 +37,13 @@ class IdentityFacts:
 
     def differing(self, representative: int, user: int) -> set[DecisionKey]:
         """The decisions that may differ between ``representative`` and ``user``."""
+        return self.mentioning(representative) | self.mentioning(user)
+
+    def mentioning(self, user: int) -> set[DecisionKey]:
+        """The decisions that compared with ``user`` (or used identity opaquely)."""
         found = set(self.opaque)
-        found |= self.by_user.get(representative, set())
         found |= self.by_user.get(user, set())
-        found |= {decision for decision, ids in self.lists if (representative in ids) != (user in ids)}
+        found |= {decision for decision, ids in self.lists if user in ids}
         return found
 
 

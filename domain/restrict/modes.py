@@ -27,7 +27,9 @@ class _Visible:
 class Unrestricted:
     """Everyone sees everything. Only for development (``AUTOUPDATE_UNRESTRICTED``)."""
 
-    def for_user(self, reader: Reader, user_id: int, known: Known | None = None) -> _Visible:
+    def for_user(
+        self, reader: Reader, user_id: int, known: Known | None = None, identity: int | None = None
+    ) -> _Visible:
         return _Visible()
 
     def profile(self, reader: Reader, user_id: int) -> Hashable:

@@ -29,8 +29,10 @@ class PermissionRestricter:
     def __init__(self, rules: dict[tuple[str, str], Rule] | None = None) -> None:
         self.rules = all_rules() if rules is None else rules
 
-    def for_user(self, reader: Reader, user_id: int, known: Known | None = None) -> UserPermissions:
-        context = RestrictContext(reader, user_id, self.rules)
+    def for_user(
+        self, reader: Reader, user_id: int, known: Known | None = None, identity: int | None = None
+    ) -> UserPermissions:
+        context = RestrictContext(reader, user_id, self.rules, identity=identity)
         if known is not None:
             context.base, context.base_excluded = known
         return UserPermissions(context)

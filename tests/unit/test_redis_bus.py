@@ -36,6 +36,9 @@ class FakeRedis:
     def start(self) -> None:
         server = TcpFakeServer(("127.0.0.1", self.port))
         server.fake_server = self.data
+        # A client still blocked in XREAD must not keep stop() waiting for its handler thread.
+        server.daemon_threads = True
+        server.block_on_close = False
         threading.Thread(target=server.serve_forever, daemon=True).start()
         self._server = server
 
