@@ -14,7 +14,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Hashable, Iterable
+from collections import ChainMap
+from collections.abc import AsyncIterator, Hashable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
@@ -487,14 +488,14 @@ class Autoupdate:
         mine = identity.mentioning(user_id)
         if not mine:
             return _patch_of(group, others.values), others.reads
-        base = {**identity.memo, **others.decisions}
+        base = ChainMap(others.decisions, identity.memo)
         own = await self._decide_again(group, user_id, base, mine)
         if own is None:
             return None
         return _patch_of(group, {**others.values, **own.values}), others.reads | own.reads
 
     async def _decide_again(
-        self, group: Group, user_id: int, base: dict[DecisionKey, bool], deciding: set[DecisionKey]
+        self, group: Group, user_id: int, base: Mapping[DecisionKey, bool], deciding: set[DecisionKey]
     ) -> Redecided | None:
         """Decide ``deciding`` again for ``user_id`` (``NOBODY``: a user of the profile whom no
         fact mentions), everything else as in ``base``; the values of the keys whose decisions

@@ -8,7 +8,7 @@ of the same profile: only those comparing with either user. Everything else hold
 
 from __future__ import annotations
 
-from collections.abc import Hashable
+from collections.abc import Hashable, Mapping
 from dataclasses import dataclass, field
 
 from domain.reader import Reader
@@ -47,7 +47,7 @@ class IdentityFacts:
         return found
 
 
-Known = tuple[dict[DecisionKey, bool], set[DecisionKey]]
+Known = tuple[Mapping[DecisionKey, bool], set[DecisionKey]]
 """Decisions taken from another computation, and the ones among them to decide again."""
 
 
