@@ -16,7 +16,7 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from domain.autoupdate import Autoupdate, Subscription
+from domain.autoupdate import Autoupdate
 from domain.autoupdate.compute import run_complete
 from domain.cache import Cache
 from domain.keysbuilder import KeysRequest, parse_many, resolve
@@ -26,7 +26,7 @@ from domain.restrict import RestrictingReader
 from domain.restrict.restricter import PermissionRestricter
 from simulator.requests import meeting_request
 from tests.fakes import FlatDatastore
-from tests.property.test_restrict_properties import PARTICIPANTS, meeting
+from tests.property.test_restrict_properties import PARTICIPANTS, _fold, meeting
 
 
 def _random_change(data: dict[str, Any], rng: random.Random) -> dict[str, Any]:
@@ -107,18 +107,6 @@ async def _from_scratch(datastore: FlatDatastore, user: int, request: KeysReques
 def _requested(request: KeysRequest, user_id: int, reader: Reader) -> list[str]:
     restriction = PermissionRestricter().for_user(reader, user_id)
     return resolve(request, RestrictingReader(reader, restriction))
-
-
-async def _fold(engine: Autoupdate, subscription: Subscription, state: dict[str, Any]) -> None:
-    """Apply every message the stream has got once the engine is idle (no timing involved)."""
-    await engine.idle()
-    while subscription.queued():
-        message = await subscription.next()
-        for key, value in message.decoded().items():
-            if value is None:
-                state.pop(key, None)
-            else:
-                state[key] = value
 
 
 @settings(max_examples=30, deadline=None)
