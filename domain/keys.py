@@ -39,22 +39,3 @@ def make_key(collection: str, id: int, field: str) -> Key | None:
     if id <= 0 or not is_valid_collection_field(collection, field):
         return None
     return f"{collection}/{id}/{field}"
-
-
-def split_key(key: Key) -> tuple[Fqid, str]:
-    """``("collection/id", "field")`` of a key known to be well formed."""
-    fqid, _, field = key.rpartition("/")
-    return fqid, field
-
-
-def split_fqid(fqid: Fqid) -> tuple[str, int]:
-    collection, _, raw_id = fqid.partition("/")
-    return collection, int(raw_id)
-
-
-def collection_of(key: str) -> str:
-    return key[: key.find("/")]
-
-
-def id_of(key: Key) -> int:
-    return int(key.split("/", 2)[1])

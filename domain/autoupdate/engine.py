@@ -15,12 +15,10 @@ import asyncio
 import contextlib
 import logging
 from collections import ChainMap
-from collections.abc import AsyncIterator, Hashable, Iterable, Mapping
+from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
-
-import anyio
 
 from domain.autoupdate.compute import (
     is_meeting_admin,
@@ -249,12 +247,6 @@ class Autoupdate:
             calculated = self._calculated[key] = _Calculated(key)
         self._index.update(calculated, reads)
         return value
-
-    async def messages(self, subscription: Subscription) -> AsyncIterator[Message]:
-        """Iterate a subscription's messages until it ends (helper for adapters and tests)."""
-        with contextlib.suppress(anyio.EndOfStream):
-            while True:
-                yield await subscription.next()
 
     async def idle(self) -> None:
         """Wait until every scheduled recompute has finished (tests, benchmarks, shutdown)."""
