@@ -491,8 +491,14 @@ async def flood(instance: Instance, key: str) -> str:
         for index in range(WRITES):
             value = f"{index:04d}" + "x" * VALUE_SIZE
             await redis.xadd("ModifiedFields", {key: json.dumps(value)})
-        await redis.xtrim("ModifiedFields", maxlen=0)  # keep the session's Redis small
     return value
+
+
+async def trim(instance: Instance) -> None:
+    """Keep the session's Redis small, once the service has read everything (trimming earlier
+    would delete entries it has not read yet)."""
+    async with Redis(host=instance.redis.host, port=instance.redis.port) as redis:
+        await redis.xtrim("ModifiedFields", maxlen=0)
 
 
 def test_slow_consumer_is_detached_and_memory_stays_bounded(tight: Instance, meeting: Meeting) -> None:
@@ -522,6 +528,7 @@ def test_slow_consumer_is_detached_and_memory_stays_bounded(tight: Instance, mee
                     break
                 await asyncio.sleep(0.2)
             assert json.loads(answer.text) == {key: last}
+            await trim(tight)
 
             await logged_again(tight, SLOW_CONSUMER_LOG, 0, within=15)
             await until_metric(tight, http, "autoupdate_connections_stream_current_connections_local", 0)
@@ -547,5 +554,6 @@ def test_client_that_never_reads_is_disconnected(tight: Instance, meeting: Meeti
             await flood(tight, key)
             await logged_again(tight, SLOW_CONSUMER_LOG, logged, within=10)
             await until_metric(tight, http, "autoupdate_connections_stream_current_connections_local", 0)
+            await trim(tight)
 
     run(main(), tight)
