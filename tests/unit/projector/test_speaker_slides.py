@@ -22,24 +22,30 @@ from domain.reader import FlatSource, Reader
 ERROR = {"error": "calculating key projection/99/content"}
 
 
+TOPIC_ON_PROJECTOR: dict[str, Any] = {
+    "meeting/1/id": 1,
+    "meeting/1/reference_projector_id": 1,
+    "projector/1/id": 1,
+    "projector/1/current_projection_ids": [1],
+    "projection/1/id": 1,
+    "projection/1/content_object_id": "topic/1",
+    "projection/1/current_projector_id": 1,
+    "projection/1/meeting_id": 1,
+    "topic/1/id": 1,
+    "topic/1/title": "Budget",
+    "topic/1/list_of_speakers_id": 1,
+    "list_of_speakers/1/id": 1,
+    "list_of_speakers/1/content_object_id": "topic/1",
+    "list_of_speakers/1/meeting_id": 1,
+}
+"""Topic 1 with list of speakers 1, projected on the reference projector of meeting 1."""
+
+
 def debate(**speaker: Any) -> dict[str, Any]:
     """The V-S world; ``speaker`` gives the fields of speaker 1."""
     data: dict[str, Any] = {
-        "meeting/1/id": 1,
-        "meeting/1/reference_projector_id": 1,
         "meeting/1/list_of_speakers_intervention_time": 30,
-        "projector/1/id": 1,
-        "projector/1/current_projection_ids": [1],
-        "projection/1/id": 1,
-        "projection/1/content_object_id": "topic/1",
-        "projection/1/current_projector_id": 1,
-        "projection/1/meeting_id": 1,
-        "topic/1/id": 1,
-        "topic/1/title": "Budget",
-        "topic/1/list_of_speakers_id": 1,
-        "list_of_speakers/1/id": 1,
-        "list_of_speakers/1/content_object_id": "topic/1",
-        "list_of_speakers/1/meeting_id": 1,
+        **TOPIC_ON_PROJECTOR,
         "list_of_speakers/1/speaker_ids": [1],
         "list_of_speakers/1/structure_level_list_of_speakers_ids": [1, 2],
         "structure_level/2/id": 2,
@@ -73,23 +79,10 @@ def speakers(*fields: dict[str, Any], **meeting: Any) -> dict[str, Any]:
     users 10, 20, … belong to users 10, 20, … named "u10", "u20", …; ``meeting`` overrides the
     display settings (default: no limits, amount shown)."""
     data: dict[str, Any] = {
-        "meeting/1/id": 1,
-        "meeting/1/reference_projector_id": 1,
         "meeting/1/list_of_speakers_amount_next_on_projector": -1,
         "meeting/1/list_of_speakers_amount_last_on_projector": -1,
         "meeting/1/list_of_speakers_show_amount_of_speakers_on_slide": True,
-        "projector/1/id": 1,
-        "projector/1/current_projection_ids": [1],
-        "projection/1/id": 1,
-        "projection/1/content_object_id": "topic/1",
-        "projection/1/current_projector_id": 1,
-        "projection/1/meeting_id": 1,
-        "topic/1/id": 1,
-        "topic/1/title": "Budget",
-        "topic/1/list_of_speakers_id": 1,
-        "list_of_speakers/1/id": 1,
-        "list_of_speakers/1/content_object_id": "topic/1",
-        "list_of_speakers/1/meeting_id": 1,
+        **TOPIC_ON_PROJECTOR,
         "list_of_speakers/1/speaker_ids": list(range(1, len(fields) + 1)),
     }
     for user_id in (10, 20, 30):
