@@ -84,13 +84,12 @@ def multipart_parts(content_type: str, body: bytes) -> tuple[bytes, str]:
     document = b"Content-Type: " + content_type.encode("latin-1", "replace") + b"\r\n\r\n" + body
     try:
         message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(document)
-        if not message.is_multipart():
-            raise InvalidError("multipart body without parts")
+        multipart = message.is_multipart()
         parts = [part.get_payload(decode=True) for part in message.iter_parts()]
-    except InvalidError:
-        raise
     except Exception as error:  # the stdlib parser raises IndexError & co. on hostile headers
         raise InvalidError(f"malformed multipart body: {error}") from error
+    if not multipart:
+        raise InvalidError("multipart body without parts")
     if len(parts) < 2:
         raise InvalidError("multipart body needs two parts: the keys request and the hash state")
     request, state = (p if isinstance(p, bytes) else b"" for p in parts[:2])
