@@ -286,17 +286,17 @@ def test_postgres_down_first_stream_of_a_user_fails_cleanly(
 
     async def main() -> None:
         async with httpx.AsyncClient(timeout=httpx.Timeout(PROMPT)) as http:
-            async with stopped(postgres_server):
+
+            async def answer() -> tuple[int, Any]:
                 try:
                     status, body, _ = await timed_get(http, url, credentials)
                 except httpx.ReadTimeout:
-                    status, body = 0, "no answer within the timeout"
-                assert (status, body) == (500, INTERNAL_ERROR)
-            try:
-                status, body, _ = await timed_get(http, url, credentials)
-            except httpx.ReadTimeout:
-                status, body = 0, "no answer within the timeout"
-            assert (status, body) == (200, {f"user/{user}/username": meeting.obj("user", user)["username"]})
+                    return 0, "no answer within the timeout"
+                return status, body
+
+            async with stopped(postgres_server):
+                assert await answer() == (500, INTERNAL_ERROR)
+            assert await answer() == (200, {f"user/{user}/username": meeting.obj("user", user)["username"]})
 
     try:
         run(main(), dependent)
