@@ -53,25 +53,17 @@ class ValueReader(Protocol):
 class Reader:
     """Reads values from a :class:`DataSource`, recording every key and every missing object."""
 
-    __slots__ = ("leaves", "missing", "pending", "reads", "source", "structural")
+    __slots__ = ("missing", "pending", "reads", "source")
 
     def __init__(self, source: DataSource) -> None:
         self.source = source
         self.reads: set[str] = set()
-        self.structural: set[str] = set()
-        self.leaves = False
         self.missing: set[str] = set()
         self.pending: set[str] = set()
 
     def get(self, key: str) -> Any:
-        """The value of ``key`` (``None`` if absent, not visible to the source, or missing).
-
-        While :attr:`leaves` is set, reads count as leaf reads (values only passed on); all
-        other reads are :attr:`structural` (they decided what else is read or visible).
-        """
+        """The value of ``key`` (``None`` if absent, not visible to the source, or missing)."""
         self.reads.add(key)
-        if not self.leaves:
-            self.structural.add(key)
         fqid, _, field = key.rpartition("/")
         obj = self.source.lookup(fqid)
         if obj is None:

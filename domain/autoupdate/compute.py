@@ -42,8 +42,7 @@ async def run_complete(cache: LoadingSource, compute: Callable[[Reader], T]) -> 
 
 
 async def run_complete_reader(cache: LoadingSource, compute: Callable[[Reader], T]) -> tuple[T, Reader]:
-    """Like :func:`run_complete`, returning the reader of the complete run (its reads, split
-    into structural and leaf reads)."""
+    """Like :func:`run_complete`, returning the reader of the complete run."""
     for _ in range(MAX_ROUNDS):
         reader = Reader(cache)
         try:
@@ -89,9 +88,7 @@ def restricted_values(
 ) -> dict[str, Any]:
     """Resolve the request through the restriction, then restrict every key's value."""
     keys = resolve(request, RestrictingReader(reader, restriction), max_keys=max_keys)
-    reader.leaves = True
     raw = reader.get_many(keys)
-    reader.leaves = False
     values = restriction.restrict(raw)
     if reader.complete:
         restriction.report()

@@ -4,9 +4,9 @@ when a key they read changes.
 A group is computed once (for a representative user) and its messages are encoded once; each
 member adds only a small patch where identity-dependent decisions differ (``group``). A change
 batch wakes only the groups and members whose recorded reads it touches (dependency index);
-a change of plain values only replaces those values (the fast path), anything else recomputes
-the group. Changes that arrive while a group waits or computes are coalesced into one more
-round. Recomputes share ``workers`` slots; meeting admins skip the queue (as upstream does).
+the group continues its last computation with just what the batch changed (``incremental``).
+Changes that arrive while a group waits or computes are coalesced into one more round.
+Recomputes share ``workers`` slots; meeting admins skip the queue (as upstream does).
 """
 
 from __future__ import annotations
@@ -23,7 +23,6 @@ from typing import Any
 from domain.autoupdate.compute import (
     is_meeting_admin,
     require_existing_user,
-    restricted_values,
     run_complete,
     run_complete_reader,
     user_values,
@@ -40,6 +39,7 @@ from domain.autoupdate.group import (
     view,
 )
 from domain.autoupdate.hashstate import decode_state, encode_state
+from domain.autoupdate.incremental import Computed, after_changes, decided_keys, from_scratch
 from domain.autoupdate.index import DependencyIndex
 from domain.autoupdate.message import Message
 from domain.autoupdate.subscription import Subscription
@@ -50,12 +50,10 @@ from domain.keysbuilder import KeysRequest
 from domain.projector.content import calculate as calculate_content
 from domain.projector.context import SlideRegistry
 from domain.reader import Reader
-from domain.restrict import Restricter, UserRestriction
+from domain.restrict import Restricter
 from domain.restrict.context import NOBODY, DecisionKey, RestrictContext
 from domain.restrict.history import admin_meetings, history_rules
 from domain.restrict.restricter import PermissionRestricter
-from domain.schema import field as schema_field
-from domain.schema import fields_of_mode
 from domain.snapshot import Snapshot
 from domain.values import encode, value_hash
 
@@ -63,6 +61,9 @@ log = logging.getLogger("autoupdate.engine")
 
 IDLE_SECONDS = 60.0
 """How long a group outlives its last member (reconnects and ``single`` requests reuse it)."""
+FRESH_START_ROUNDS = 1000
+"""After this many incremental rounds a group computes from scratch once: what it keeps of
+past computations (reads of decisions no longer taken) only grows in between."""
 
 
 @dataclass(frozen=True)
@@ -324,9 +325,9 @@ class Autoupdate:
         """The group of one user whose view differs structurally from ``group``'s; its first
         computation starts from ``group``'s decisions that do not depend on who asks."""
         own = self._group((group.key, user_id), user_id, group.profile, group.request)
-        if group.identity is not None and not own.ready.is_set():
+        if group.identity is not None and group.kept is not None and not own.ready.is_set():
             differing = group.identity.differing(group.representative, user_id)
-            own.seed = Seed(group.identity.memo, differing, group.generation, group.deps, group.structural)
+            own.seed = Seed(group.kept.memo, differing, group.generation, group.deps)
         return own
 
     def _schedule(self, group: Group) -> None:
@@ -359,11 +360,10 @@ class Autoupdate:
             try:
                 if not first:
                     await self._check_representative(group)
-                fast = None
-                if not first and not group.recompute:
-                    fast = await self._values_changed(group, changed) if changed else {}
-                full = fast is None
-                message = await self._recompute(group) if fast is None else fast
+                if first or group.recompute or group.kept is None or group.rounds >= FRESH_START_ROUNDS:
+                    message, touched = await self._recompute(group), None
+                else:
+                    message, touched = await self._incremental(group, changed)
             except Exception as error:
                 self._fail(group, error)
                 return
@@ -373,7 +373,7 @@ class Autoupdate:
                 return
             group.ready.set()
             if not first:
-                await self._tell_members(group, message, before, full=full)
+                await self._tell_members(group, message, before, touched)
         if not group.members:
             self._drop_if_empty(group)
             return
@@ -382,10 +382,10 @@ class Autoupdate:
             self._schedule(group)
 
     async def _tell_members(
-        self, group: Group, message: dict[str, bytes | None], before: Values, *, full: bool
+        self, group: Group, message: dict[str, bytes | None], before: Values, touched: set[int] | None
     ) -> None:
         """Send each member what changed in its view; one shared message for all whose patch is
-        not involved."""
+        not involved. ``touched``: the users whose patch may have changed (``None``: anybody)."""
         shared = Message(message) if message else None
         for member in list(group.members):
             if member.group is not group or not member.subscription.greeted:
@@ -394,7 +394,12 @@ class Autoupdate:
                 member.recheck_profile = False
                 if await self._moved(member):
                     continue
-            involved = full or member.stale or (member.patch and not member.patch.keys().isdisjoint(message))
+            involved = (
+                touched is None
+                or member.stale
+                or member.user_id in touched
+                or (member.patch and not member.patch.keys().isdisjoint(message))
+            )
             if not involved:
                 if shared is not None:
                     member.subscription.push(shared)
@@ -501,14 +506,11 @@ class Autoupdate:
             affected: set[str] = set()
             for decision, visible in decisions.items():
                 if visible != base.get(decision):
-                    affected |= _decided_keys(group.keys, decision) | group.identity.targets.get(
-                        decision, set()
-                    )
-            if not affected.isdisjoint(group.followed):
+                    affected |= decided_keys(group.keys, decision)
+                    affected.update(k for k in group.identity.targets.get(decision, ()) if k in group.keys)
+            if group.kept is not None and not affected.isdisjoint(group.kept.expansion.follows):
                 return None
-            reader.leaves = True
             raw = reader.get_many(affected)
-            reader.leaves = False
             values = {k: None if v is None else encode(v) for k, v in restriction.restrict(raw).items()}
             return Redecided(decisions, values, set())
 
@@ -517,60 +519,52 @@ class Autoupdate:
 
     async def _recompute(self, group: Group) -> dict[str, bytes | None]:
         """The whole request from scratch, for the representative; returns what changed."""
-        restrictions: list[UserRestriction] = []
         seed = group.seed if group.seed is not None and group.seed.generation == self._generation else None
 
-        def compute(reader: Reader) -> dict[str, Any]:
-            known = (seed.memo, seed.differing) if seed is not None else None
-            restriction = self.restricter.for_user(reader, group.representative, known)
-            restrictions.append(restriction)
-            require_existing_user(reader, group.representative)
-            return restricted_values(reader, restriction, group.request, self.limits.max_keys)
+        def compute(reader: Reader) -> Computed:
+            memo = None
+            if seed is not None:  # decisions that do not depend on who asks hold for this user too
+                memo = seed.memo.copy()
+                memo.forget(seed.differing)
+            return from_scratch(
+                reader, self.restricter, group.representative, group.request, self.limits.max_keys, memo
+            )
 
-        values, reader = await run_complete_reader(self.cache, compute)
-        encoded = {key: None if value is None else encode(value) for key, value in values.items()}
+        computed, reader = await run_complete_reader(self.cache, compute)
+        encoded = {key: None if value is None else encode(value) for key, value in computed.values.items()}
         message, group.current = diff(group.current, encoded, same)
-        group.keys = frozenset(values)
-        reads, group.structural = reader.reads, reader.structural
+        reads = reader.reads
         if seed is not None:  # the decisions taken over were not read again: their reads count
-            reads, group.structural = reads | seed.deps, group.structural | seed.structural
-        group.followed = reader.structural & group.keys
-        group.identity = restrictions[-1].identity()
-        group.recompute = False
-        group.others = None
-        group.seed = None
-        group.generation = self._generation
+            reads = reads | seed.deps
+        self._settle(group, computed)
         self._index.update(group, reads)
+        group.rounds = 0
+        group.recompute = False
+        group.seed = None
         return message
 
-    async def _values_changed(self, group: Group, changed: set[str]) -> dict[str, bytes | None] | None:
-        """The fast path: when every changed key is a plain value of the group (not read to
-        decide anything, not a relation), only those keys can change. A key that was visible
-        stays visible (its decision read nothing that changed); a key without a visible value
-        before gets its decision now. ``None`` when the whole request must be recomputed."""
-        if not changed.isdisjoint(group.structural):
-            return None
-        for key in changed:
-            field = schema_field(*key.split("/")[::2])
-            if field is None or field.is_relation:
-                return None
-
-        def values(reader: Reader) -> dict[str, Any]:
-            reader.leaves = True
-            raw = reader.get_many(changed)
-            reader.leaves = False
-            unknown = {key: value for key, value in raw.items() if key not in group.current}
-            if unknown:
-                raw.update(self.restricter.for_user(reader, group.representative).restrict(unknown))
-            return raw
-
-        new, reader = await run_complete_reader(self.cache, values)
-        if not reader.reads <= group.deps:
-            group.structural |= reader.structural
-            self._index.update(group, group.deps | reader.reads)
+    async def _incremental(
+        self, group: Group, changed: set[str]
+    ) -> tuple[dict[str, bytes | None], set[int] | None]:
+        """Continue the group's last computation after ``changed`` (``incremental``); returns
+        what changed and the users whose patch may have changed (``None``: anybody)."""
+        assert group.kept is not None
+        kept = group.kept
+        if not changed:
+            return {}, set()
+        computed, reader = await run_complete_reader(
+            self.cache,
+            lambda reader: after_changes(
+                reader, self.restricter, group.representative, kept, changed, self.limits.max_keys
+            ),
+        )
+        if computed is None:
+            return await self._recompute(group), None
         current = dict(group.current)
         message: dict[str, bytes | None] = {}
-        for key, value in new.items():
+        for key in computed.removed:
+            current.pop(key, None)  # no longer requested: forgotten silently (spec §5.3)
+        for key, value in computed.values.items():
             if value is None:
                 if current.pop(key, None) is not None:
                     message[key] = None
@@ -580,7 +574,27 @@ class Autoupdate:
                 current[key] = value_bytes
                 message[key] = value_bytes
         group.current = current
-        return message
+        touched = computed.touched_users
+        others = group.others
+        self._settle(group, computed)
+        self._index.add(group, reader.reads)
+        group.rounds += 1
+        if others is not None and (
+            touched is None or group.representative in touched or not changed.isdisjoint(others.reads)
+        ):
+            # The decisions for "another user of this profile" may differ now: everybody's patch.
+            touched = None
+        elif others is not None:
+            group.others = others
+        return message, touched
+
+    def _settle(self, group: Group, computed: Computed) -> None:
+        """Keep a computation's result in its group."""
+        group.kept = computed.kept
+        group.keys = computed.kept.expansion.key_refs.keys()
+        group.identity = computed.restriction.identity()
+        group.others = None
+        group.generation = self._generation
 
     def _fail(self, group: Group, error: BaseException) -> None:
         if not group.ready.is_set():
@@ -628,16 +642,6 @@ class Autoupdate:
 def _patch_of(group: Group, values: dict[str, bytes | None]) -> Patch:
     """The values that differ from the group's."""
     return {key: value for key, value in values.items() if value != group.current.get(key)}
-
-
-def _decided_keys(keys: frozenset[str], decision: tuple[str, str, int]) -> set[str]:
-    """The requested keys whose visibility ``decision`` is: its object's fields of that mode."""
-    collection, mode, id = decision
-    return {
-        key
-        for key in (f"{collection}/{id}/{name}" for name in fields_of_mode(collection, mode))
-        if key in keys
-    }
 
 
 async def _first(*events: asyncio.Event) -> None:

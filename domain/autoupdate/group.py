@@ -10,13 +10,15 @@ thousand delegates cost one computation and one encoded message per change, plus
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Hashable, Iterable, Mapping
+from collections.abc import Collection, Hashable, Iterable, Mapping
 from typing import TYPE_CHECKING, NamedTuple
 
+from domain.autoupdate.incremental import Kept
 from domain.autoupdate.subscription import Subscription
 from domain.keysbuilder import KeysRequest
 from domain.restrict.context import DecisionKey
 from domain.restrict.identity import IdentityFacts
+from domain.restrict.memo import DecisionMemo
 
 if TYPE_CHECKING:
     from domain.autoupdate.engine import Autoupdate
@@ -80,11 +82,10 @@ class Seed(NamedTuple):
     valid for the new group's first computation while no change batch came in between. Their
     reads are the old group's, so the new group depends on those too."""
 
-    memo: dict[DecisionKey, bool]
+    memo: DecisionMemo
     differing: set[DecisionKey]
     generation: int
     deps: set[str]
-    structural: set[str]
 
 
 class Group:
@@ -101,14 +102,13 @@ class Group:
         self.admin = False
         self.members: set[Member] = set()
         self.current: Values = {}
-        self.keys: frozenset[str] = frozenset()
+        self.keys: Collection[str] = frozenset()
         """Every key the request resolves to (with or without a visible value)."""
         self.deps: set[str] = set()
-        self.structural: set[str] = set()
-        """The reads that decided what is read or visible (relations followed, permission
-        checks); a change elsewhere only replaces values (the fast path)."""
-        self.followed: set[str] = set()
-        """Relation keys whose values were followed to more keys."""
+        self.kept: Kept | None = None
+        """The last computation, to continue from on a change (``incremental``)."""
+        self.rounds = 0
+        """Changes applied incrementally since the last computation from scratch."""
         self.identity: IdentityFacts | None = None
         self.others: Redecided | None = None
         """The decisions and values for "another user of this profile" (computed on demand
@@ -147,7 +147,7 @@ def member_message(
     message: Mapping[str, bytes | None],
     before: Mapping[str, bytes],
     after: Mapping[str, bytes],
-    keys: frozenset[str],
+    keys: Collection[str],
     old: Patch,
     new: Patch,
 ) -> dict[str, bytes | None]:
@@ -165,7 +165,7 @@ def member_message(
     return result
 
 
-def moved_message(before: Values, after: Values, keys: frozenset[str]) -> dict[str, bytes | None]:
+def moved_message(before: Values, after: Values, keys: Collection[str]) -> dict[str, bytes | None]:
     """What a member that changed groups must be told: the difference of its two views."""
     result: dict[str, bytes | None] = {}
     for key in keys:

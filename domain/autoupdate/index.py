@@ -30,6 +30,14 @@ class DependencyIndex:
             self._by_key.setdefault(key, set()).add(dependent)
         dependent.deps = keys
 
+    def add(self, dependent: Dependent, keys: Iterable[str]) -> None:
+        """Add to the keys ``dependent`` depends on."""
+        deps = dependent.deps
+        for key in keys:
+            if key not in deps:
+                deps.add(key)
+                self._by_key.setdefault(key, set()).add(dependent)
+
     def remove(self, dependent: Dependent) -> None:
         for key in dependent.deps:
             self._discard(key, dependent)

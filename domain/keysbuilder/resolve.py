@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import sys
+from collections.abc import Iterator
 from typing import Any
 
 from domain.errors import InvalidKeyError, LimitError, ValueError_
@@ -68,12 +69,20 @@ class _Found:
 
 
 def _expand(key: str, description: FieldRequest, value: Any, found: _Found) -> None:
+    for collection, object_id in targets(key, description, value):
+        found.add_fields(collection, object_id, description.fields)
+
+
+def targets(key: str, description: FieldRequest, value: Any) -> Iterator[tuple[str, int]]:
+    """The objects ``(collection, id)`` the value of the followed relation ``key`` names.
+
+    Raises the errors of :func:`resolve` for a value of the wrong type."""
     collection = description.collection or ""
     fields = description.fields
     if description.kind == "relation":
         if type(value) is not int:
             raise _value_error(key, value, "int")
-        found.add_fields(collection, value, fields)
+        yield collection, value
     elif description.kind == "relation-list":
         if not isinstance(value, list) or any(type(item) is not int for item in value):
             raise _value_error(key, value, "[]int")
@@ -81,23 +90,23 @@ def _expand(key: str, description: FieldRequest, value: Any, found: _Found) -> N
             if object_id <= 0 and fields:
                 name = next(iter(fields))
                 raise InvalidKeyError(f"the key/fqfield is invalid: {collection}/{object_id}/{name}")
-            found.add_fields(collection, object_id, fields)
+            yield collection, object_id
     elif description.kind == "generic-relation":
         if not isinstance(value, str):
             raise _value_error(key, value, "string")
-        _add_generic(key, value, fields, found)
+        yield _generic(key, value)
     else:
         if not isinstance(value, list) or not all(isinstance(fqid, str) for fqid in value):
             raise _value_error(key, value, "[]string")
         for fqid in value:
-            _add_generic(key, fqid, fields, found)
+            yield _generic(key, fqid)
 
 
-def _add_generic(key: str, fqid: str, fields: Fields, found: _Found) -> None:
+def _generic(key: str, fqid: str) -> tuple[str, int]:
     collection, _, raw_id = fqid.partition("/")
     if not _ATOI.fullmatch(raw_id):
         raise ValueError_(f'invalid value in key {key}. Got string "{fqid}", expected collection/id')
-    found.add_fields(collection, int(raw_id), fields)
+    return collection, int(raw_id)
 
 
 def _value_error(key: str, value: Any, expected: str) -> ValueError_:

@@ -14,6 +14,7 @@ from domain.reader import Reader
 
 if TYPE_CHECKING:
     from domain.restrict.identity import IdentityFacts, Known
+    from domain.restrict.memo import DecisionMemo
 
 
 class UserRestriction(Protocol):
@@ -39,11 +40,17 @@ class UserRestriction(Protocol):
 
 class Restricter(Protocol):
     def for_user(
-        self, reader: Reader, user_id: int, known: Known | None = None, identity: int | None = None
+        self,
+        reader: Reader,
+        user_id: int,
+        known: Known | None = None,
+        identity: int | None = None,
+        memo: DecisionMemo | None = None,
     ) -> UserRestriction:
         """Start restricting for ``user_id`` (0: public access), reading through ``reader``;
         ``known`` decisions (from a user of the same profile) are reused; ``identity`` is whom
-        identity facts compare with, if not ``user_id``."""
+        identity facts compare with, if not ``user_id``; ``memo``: decisions of earlier
+        computations for this user, still valid, to reuse and add to."""
         ...
 
     def profile(self, reader: Reader, user_id: int) -> Hashable:

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from domain.reader import Reader
+from domain.restrict.memo import PERMS, DecisionMemo
+from domain.restrict.memo import DecisionKey as DecisionKey
 from domain.restrict.permission import ADMIN, NOTHING, OML_RANK, UNKNOWN_OML_RANK, Permission, oml_at_least
 
 log = logging.getLogger("autoupdate.restrict")
@@ -22,8 +24,6 @@ log = logging.getLogger("autoupdate.restrict")
 Rule = Callable[["RestrictContext", int], bool]
 NOBODY = -1
 """An identity no fact can mention (no user has a negative id)."""
-DecisionKey = tuple[str, str, int]
-"""``(collection, mode, id)``."""
 
 
 class Inconsistent(Exception):
@@ -67,25 +67,33 @@ class RestrictContext:
         *,
         explain: bool = False,
         identity: int | None = None,
+        memo: DecisionMemo | None = None,
     ):
         """``identity``: whom identity facts compare with, if not ``user_id`` (the user whose
         permission profile is read); ``NOBODY`` decides for a user of the same profile whom no
-        fact mentions."""
+        fact mentions. ``memo``: decisions of earlier computations to reuse; this computation
+        adds its own to it, each with what it read (``domain.restrict.memo``)."""
         self.reader = reader
         self._uid = user_id
         self._me = user_id if identity is None else identity
         self._rules = rules
-        self._memo: dict[tuple[str, str, int], bool] = {}
+        kept = memo if memo is not None else DecisionMemo()
+        self._memo: dict[tuple[str, str, int], bool] = kept.memo
         self.base: Mapping[DecisionKey, bool] = {}
         """Decisions known from another user's computation that hold for this user too."""
         self.base_excluded: Collection[DecisionKey] = ()
-        self.facts: dict[DecisionKey, set[int]] = {}
+        self.facts: dict[DecisionKey, set[int]] = kept.facts
         """Per decision, the user ids it compared the request user with (transitively)."""
-        self.list_facts: dict[DecisionKey, list[frozenset[int]]] = {}
+        self.list_facts: dict[DecisionKey, list[frozenset[int]]] = kept.list_facts
         """Per decision, the id lists it looked the request user up in."""
-        self.opaque: set[DecisionKey] = set()
+        self.opaque: set[DecisionKey] = kept.opaque
         """Decisions that used the request user's identity in a way not recorded as a fact."""
-        self._perms: dict[int, Permission] = {}
+        self._perms: dict[int, Permission] = kept.perms
+        self.recording = memo is not None
+        """Record per decision what it read and used (only worth it when the memo is kept)."""
+        self._kept = kept
+        self._scope: list[DecisionKey] = []
+        """The decisions (and meeting permissions) being evaluated, innermost last."""
         self._stack: list[tuple[str, str, int]] = []
         self._tainted: set[tuple[str, str, int]] = set()
         self.warnings: dict[str, None] = {}
@@ -132,7 +140,17 @@ class RestrictContext:
         key = f"{collection}/{id}/{field}"
         if self._frames:
             self._frames[-1].reads.append(key)
+        if self.recording:
+            if self._scope:
+                self._kept.readers.setdefault(key, set()).add(self._scope[-1])
+            else:
+                self._kept.unscoped.add(key)
         return self.reader.get(key)
+
+    def _used(self, node: DecisionKey) -> None:
+        """The decision being evaluated uses ``node``'s result."""
+        if self._scope:
+            self._kept.used_by.setdefault(node, set()).add(self._scope[-1])
 
     def ids(self, collection: str, id: int, field: str) -> list[int]:
         """A list of ids (relation list or ``number[]``); empty when unset."""
@@ -195,6 +213,8 @@ class RestrictContext:
     def visible(self, collection: str, mode: str, id: int) -> bool:
         """Whether the user may see the fields of ``mode`` of ``collection/id``."""
         key = (collection, mode, id)
+        if self.recording and self._scope:
+            self._kept.used_by.setdefault(key, set()).add(self._scope[-1])
         known = self._memo.get(key)
         if known is None and key not in self.base_excluded:
             known = self.base.get(key)
@@ -216,12 +236,15 @@ class RestrictContext:
                 self._frames[-1].because.append(frame)
             self._frames.append(frame)
         self._stack.append(key)
+        self._scope.append(key)
         try:
             frame.visible = self._decide(rule, collection, id, frame)
         finally:
             self._stack.pop()
+            self._scope.pop()
             if self._explain:
                 self._frames.pop()
+        self._kept.fresh.append(key)
         if key in self._tainted:
             self._tainted.discard(key)
         else:
@@ -287,9 +310,16 @@ class RestrictContext:
 
     def perms(self, meeting_id: int) -> Permission:
         """The user's permissions in a meeting (spec restrict §3.3), once per computation."""
+        node = ("meeting", PERMS, meeting_id)
+        if self.recording:
+            self._used(node)
         permission = self._perms.get(meeting_id)
         if permission is None:
-            permission = self._perms[meeting_id] = self._meeting_permission(meeting_id)
+            self._scope.append(node)
+            try:
+                permission = self._perms[meeting_id] = self._meeting_permission(meeting_id)
+            finally:
+                self._scope.pop()
         return permission
 
     def perms_of(self, collection: str, id: int) -> Permission:

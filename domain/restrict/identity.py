@@ -9,31 +9,49 @@ of the same profile: only those comparing with either user. Everything else hold
 from __future__ import annotations
 
 from collections.abc import Hashable, Mapping
-from dataclasses import dataclass, field
+from functools import cached_property
 
 from domain.reader import Reader
 from domain.restrict.context import DecisionKey, RestrictContext
 
 
-@dataclass
 class IdentityFacts:
-    """The decisions of one user's computation and how they depend on that user's identity."""
+    """The decisions of one user's computation and how they depend on that user's identity.
 
-    memo: dict[DecisionKey, bool]
-    by_user: dict[int, set[DecisionKey]] = field(default_factory=dict)
-    lists: list[tuple[DecisionKey, frozenset[int]]] = field(default_factory=list)
-    opaque: set[DecisionKey] = field(default_factory=set)
-    targets: dict[DecisionKey, set[str]] = field(default_factory=dict)
-    """Relation keys whose value was filtered with an identity-dependent decision."""
+    It refers to the computation's dictionaries (never changed after it ended) and indexes
+    them by user only when a patch asks."""
+
+    def __init__(
+        self,
+        memo: dict[DecisionKey, bool],
+        facts: Mapping[DecisionKey, set[int]],
+        list_facts: Mapping[DecisionKey, list[frozenset[int]]],
+        opaque: set[DecisionKey],
+        targets: dict[DecisionKey, set[str]],
+    ) -> None:
+        self.memo = memo
+        self._facts = facts
+        self._list_facts = list_facts
+        self.opaque = opaque
+        self.targets = targets
+        """Relation keys whose value was filtered with a decision (at least every
+        identity-dependent one)."""
 
     @classmethod
     def of(cls, context: RestrictContext, targets: dict[DecisionKey, set[str]]) -> IdentityFacts:
+        return cls(context.memo, context.facts, context.list_facts, context.opaque, targets)
+
+    @cached_property
+    def by_user(self) -> dict[int, set[DecisionKey]]:
         by_user: dict[int, set[DecisionKey]] = {}
-        for decision, users in context.facts.items():
+        for decision, users in self._facts.items():
             for user in users:
                 by_user.setdefault(user, set()).add(decision)
-        lists = [(decision, ids) for decision, all_ids in context.list_facts.items() for ids in all_ids]
-        return cls(dict(context.memo), by_user, lists, set(context.opaque), targets)
+        return by_user
+
+    @cached_property
+    def lists(self) -> list[tuple[DecisionKey, frozenset[int]]]:
+        return [(decision, ids) for decision, all_ids in self._list_facts.items() for ids in all_ids]
 
     def differing(self, representative: int, user: int) -> set[DecisionKey]:
         """The decisions that may differ between ``representative`` and ``user``."""

@@ -7,6 +7,7 @@ from typing import Any
 
 from domain.reader import Reader
 from domain.restrict.identity import Known
+from domain.restrict.memo import DecisionMemo
 
 
 class _Visible:
@@ -28,7 +29,12 @@ class Unrestricted:
     """Everyone sees everything. Only for development (``AUTOUPDATE_UNRESTRICTED``)."""
 
     def for_user(
-        self, reader: Reader, user_id: int, known: Known | None = None, identity: int | None = None
+        self,
+        reader: Reader,
+        user_id: int,
+        known: Known | None = None,
+        identity: int | None = None,
+        memo: DecisionMemo | None = None,
     ) -> _Visible:
         return _Visible()
 

@@ -14,6 +14,7 @@ from typing import Any
 from domain.reader import Reader
 from domain.restrict.context import DecisionKey, Inconsistent, RestrictContext, Rule
 from domain.restrict.identity import IdentityFacts, Known, permission_profile
+from domain.restrict.memo import DecisionMemo
 from domain.restrict.registry import all_rules
 from domain.schema import field as schema_field
 from meta.field import Field
@@ -30,12 +31,17 @@ class PermissionRestricter:
         self.rules = all_rules() if rules is None else rules
 
     def for_user(
-        self, reader: Reader, user_id: int, known: Known | None = None, identity: int | None = None
+        self,
+        reader: Reader,
+        user_id: int,
+        known: Known | None = None,
+        identity: int | None = None,
+        memo: DecisionMemo | None = None,
     ) -> UserPermissions:
-        context = RestrictContext(reader, user_id, self.rules, identity=identity)
+        context = RestrictContext(reader, user_id, self.rules, identity=identity, memo=memo)
         if known is not None:
             context.base, context.base_excluded = known
-        return UserPermissions(context)
+        return UserPermissions(context, None if memo is None else memo.targets)
 
     def profile(self, reader: Reader, user_id: int) -> Hashable:
         return permission_profile(reader, user_id)
@@ -49,10 +55,13 @@ class PermissionRestricter:
 class UserPermissions:
     """Restricts values for one user in one computation."""
 
-    def __init__(self, context: RestrictContext) -> None:
+    def __init__(self, context: RestrictContext, targets: dict[DecisionKey, set[str]] | None = None) -> None:
+        """``targets``: where to record every decision's filtered relation keys (kept with a
+        decision memo); without it only the identity-dependent ones are recorded."""
         self.context = context
         self._key = ""
-        self._targets: dict[DecisionKey, set[str]] = {}
+        self._all_targets = targets is not None
+        self._targets: dict[DecisionKey, set[str]] = {} if targets is None else targets
 
     def restrict(self, values: dict[str, Any]) -> dict[str, Any]:
         return {key: self.value(key, value) for key, value in values.items()}
@@ -120,7 +129,8 @@ class UserPermissions:
         decision = (collection, reverse_field.mode, id)
         visible = self.context.visible(*decision)
         if (
-            decision in self.context.facts
+            self._all_targets
+            or decision in self.context.facts
             or decision in self.context.list_facts
             or decision in self.context.opaque
         ):

@@ -1,9 +1,9 @@
 """The engine's incremental paths give exactly what a computation from scratch gives.
 
 Random generated meetings, random users, the client's meeting request, and random sequences of
-writes (plain value edits that take the fast path, and structural ones: permissions, visibility
-flags, relations, deletions): after every batch, each open stream folded equals a fresh
-``single`` request for that user (DESIGN §4: incremental == from scratch).
+writes (plain value edits, and structural ones: permissions, visibility flags, relations,
+deletions, new speakers and projections): after every batch, each open stream folded equals a
+fresh ``single`` request for that user (DESIGN §4: incremental == from scratch).
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ from tests.property.test_restrict_properties import PARTICIPANTS, _fold, meeting
 def _random_change(data: dict[str, Any], rng: random.Random) -> dict[str, Any]:
     motions = sorted({int(k.split("/")[1]) for k in data if k.startswith("motion/") and k.endswith("/id")})
     motion = rng.choice(motions)
-    kind = rng.randrange(12)
+    kind = rng.randrange(14)
     if kind == 0:
         return {f"motion/{motion}/title": f"title {rng.randrange(1000)}"}
     if kind == 1:
@@ -76,6 +76,10 @@ def _random_change(data: dict[str, Any], rng: random.Random) -> dict[str, Any]:
     if kind == 11:
         states = [int(k.split("/")[1]) for k in data if k.startswith("motion_state/") and k.endswith("/id")]
         return {f"motion_state/{rng.choice(states)}/restrictions": ["is_submitter"]}
+    if kind == 12:
+        return _new_speaker(data, rng)
+    if kind == 13:
+        return _new_projection(data, rng, motion)
     return {f"motion/{motion}/text": f"<p>{rng.randrange(1000)}</p>"}
 
 
@@ -96,6 +100,61 @@ def _personal_note(data: dict[str, Any], rng: random.Random, motion: int) -> dic
         ],
         "meeting/1/personal_note_ids": [*(data.get("meeting/1/personal_note_ids") or []), note],
     }
+
+
+def _ids(data: dict[str, Any], collection: str) -> list[int]:
+    ids = (key.split("/")[1] for key in data if key.startswith(f"{collection}/") and key.endswith("/id"))
+    return sorted(int(id) for id in ids)
+
+
+def _new_id(data: dict[str, Any], collection: str) -> int:
+    return 1 + max(_ids(data, collection))
+
+
+def _append(data: dict[str, Any], key: str, id: int) -> dict[str, Any]:
+    return {key: [*(data.get(key) or []), id]}
+
+
+def _new_speaker(data: dict[str, Any], rng: random.Random) -> dict[str, Any]:
+    """A participant is added to a list of speakers (a new object on both sides of relations)."""
+    list_id, meeting_user = rng.choice(_ids(data, "list_of_speakers")), rng.randrange(1, PARTICIPANTS + 1)
+    speaker = _new_id(data, "speaker")
+    return {
+        f"speaker/{speaker}/id": speaker,
+        f"speaker/{speaker}/list_of_speakers_id": list_id,
+        f"speaker/{speaker}/meeting_user_id": meeting_user,
+        f"speaker/{speaker}/meeting_id": 1,
+        f"speaker/{speaker}/weight": 100,
+        **_append(data, f"list_of_speakers/{list_id}/speaker_ids", speaker),
+        **_append(data, f"meeting_user/{meeting_user}/speaker_ids", speaker),
+        **_append(data, "meeting/1/speaker_ids", speaker),
+    }
+
+
+def _new_projection(data: dict[str, Any], rng: random.Random, motion: int) -> dict[str, Any]:
+    """A motion is projected: its current projections go to the history (the projector write)."""
+    projectors = [k for k in sorted(data) if k.startswith("projector/") and "/current_projection_ids" in k]
+    key = rng.choice(projectors)
+    projector = int(key.split("/")[1])
+    projection = _new_id(data, "projection")
+    leaving = list(data.get(key) or [])
+    changes: dict[str, Any] = {
+        f"projection/{projection}/id": projection,
+        f"projection/{projection}/content_object_id": f"motion/{motion}",
+        f"projection/{projection}/current_projector_id": projector,
+        f"projection/{projection}/meeting_id": 1,
+        key: [projection],
+        f"projector/{projector}/history_projection_ids": [
+            *(data.get(f"projector/{projector}/history_projection_ids") or []),
+            *leaving,
+        ],
+        **_append(data, f"motion/{motion}/projection_ids", projection),
+        **_append(data, "meeting/1/all_projection_ids", projection),
+    }
+    for old in leaving:
+        changes[f"projection/{old}/current_projector_id"] = None
+        changes[f"projection/{old}/history_projector_id"] = projector
+    return changes
 
 
 async def _from_scratch(datastore: FlatDatastore, user: int, request: KeysRequest) -> dict[str, Any]:

@@ -1,0 +1,124 @@
+"""A group's computation kept between changes, so a change costs what it changes (DESIGN §4).
+
+What a computation keeps: the request's :class:`Expansion` (which relation reached which key)
+and the :class:`DecisionMemo` (each permission decision with what it read). On a change batch
+the decisions that read a changed key are forgotten; the keys to restrict again are the changed
+ones and those whose visibility, or whose relation filter, used a forgotten decision; of those,
+the followed relations whose visible value changed are expanded again. Everything else keeps its
+value. The result is the same as a computation from scratch (property-tested).
+
+Both steps are synchronous and change only copies: a run that read an incomplete state (objects
+still to load) is discarded and run again, as every computation is (``compute``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable
+from typing import Any, NamedTuple
+
+from domain.autoupdate.compute import require_existing_user
+from domain.errors import ClientError
+from domain.keysbuilder import KeysRequest, resolve
+from domain.keysbuilder.expansion import Expansion
+from domain.reader import Reader
+from domain.restrict import Restricter, RestrictingReader, UserRestriction
+from domain.restrict.memo import DecisionKey, DecisionMemo
+from domain.schema import fields_of_mode
+
+
+class Kept(NamedTuple):
+    """What a group keeps of its last computation."""
+
+    expansion: Expansion
+    memo: DecisionMemo
+
+
+class Computed(NamedTuple):
+    """One run's result."""
+
+    values: dict[str, Any]
+    """Restricted values (``None``: not visible or empty) of the keys that may have changed:
+    every key after a computation from scratch."""
+    removed: set[str]
+    """Keys no longer requested."""
+    kept: Kept
+    restriction: UserRestriction
+    touched_users: set[int] | None
+    """Users whom the decisions taken again compared with (``None``: anybody may be
+    affected, e.g. after a computation from scratch)."""
+
+
+def from_scratch(
+    reader: Reader,
+    restricter: Restricter,
+    user_id: int,
+    request: KeysRequest,
+    max_keys: int,
+    memo: DecisionMemo | None = None,
+) -> Computed:
+    """The whole request for ``user_id``; ``memo``: decisions known to hold (a seed)."""
+    memo = DecisionMemo() if memo is None else memo
+    restriction = restricter.for_user(reader, user_id, memo=memo)
+    require_existing_user(reader, user_id)
+    expansion = Expansion()
+    try:
+        expansion.start(request, RestrictingReader(reader, restriction).get_many, max_keys)
+    except ClientError:
+        # Malformed data or too many keys: answer with the error the plain walk names first.
+        resolve(request, RestrictingReader(reader, restricter.for_user(reader, user_id)), max_keys=max_keys)
+        raise
+    expansion.settle()
+    values = _restricted(reader, restriction, expansion, expansion.keys)
+    return Computed(values, set(), Kept(expansion, memo), restriction, None)
+
+
+def after_changes(
+    reader: Reader, restricter: Restricter, user_id: int, kept: Kept, changed: Iterable[str], max_keys: int
+) -> Computed | None:
+    """The keys that may have changed after the change batch ``changed``; ``None`` if the
+    computation must start from scratch."""
+    changed = set(changed)
+    memo = kept.memo.copy()
+    gone = memo.invalidate(changed)
+    if gone is None:
+        return None
+    restriction = restricter.for_user(reader, user_id, memo=memo)
+    require_existing_user(reader, user_id)
+    expansion = kept.expansion.copy()
+    keys = expansion.key_refs
+    dirty = {key for key in changed if key in keys}
+    for decision in gone:
+        dirty.update(decided_keys(keys, decision))
+        dirty.update(key for key in memo.targets.get(decision, ()) if key in keys)
+    followed = [key for key in dirty if key in expansion.follows]
+    restricting = RestrictingReader(reader, restriction)
+    expansion.change(restricting.get_many(followed), restricting.get_many, max_keys)
+    added, removed = expansion.settle()
+    values = _restricted(reader, restriction, expansion, (dirty | added) - removed)
+    users = kept.memo.users_of(gone)
+    fresh = memo.users_of(memo.fresh)
+    touched = None if users is None or fresh is None else users | fresh
+    return Computed(values, removed, Kept(expansion, memo), restriction, touched)
+
+
+def decided_keys(keys: Collection[str], decision: DecisionKey) -> set[str]:
+    """The requested keys whose visibility ``decision`` is: its object's fields of that mode."""
+    collection, mode, id = decision
+    return {
+        key
+        for key in (f"{collection}/{id}/{name}" for name in fields_of_mode(collection, mode))
+        if key in keys
+    }
+
+
+def _restricted(
+    reader: Reader, restriction: UserRestriction, expansion: Expansion, keys: Collection[str]
+) -> dict[str, Any]:
+    """The restricted values of ``keys``; followed relations have theirs from the expansion
+    already (restricted on this state)."""
+    follows, followed = expansion.follows, expansion.values
+    values = restriction.restrict(reader.get_many(key for key in keys if key not in follows))
+    values.update((key, followed[key]) for key in keys if key in follows)
+    if reader.complete:
+        restriction.report()
+    return values

@@ -1,0 +1,108 @@
+"""Permission decisions kept from one computation to the next, with what each one read.
+
+A decision depends on the keys its rule read and on the decisions (and meeting permissions) it
+used. Both are recorded while deciding, so after a change only the decisions that read a
+changed key, and the ones that used those, are decided again (DESIGN §4); every other decision,
+with the identity facts it recorded, is reused as it is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from domain.restrict.permission import Permission
+
+DecisionKey = tuple[str, str, int]
+"""``(collection, mode, id)``."""
+
+PERMS = "@perms"
+"""The mode of the pseudo-decision ``("meeting", PERMS, id)``: the user's permissions in a
+meeting, computed once and used by many decisions."""
+
+
+@dataclass
+class DecisionMemo:
+    """The decisions of earlier computations for one user, and how to invalidate them.
+
+    ``readers`` and ``used_by`` only grow (an entry of a decision that is gone is harmless: it
+    invalidates nothing); a computation from scratch starts a new memo.
+    """
+
+    memo: dict[DecisionKey, bool] = field(default_factory=dict)
+    facts: dict[DecisionKey, set[int]] = field(default_factory=dict)
+    list_facts: dict[DecisionKey, list[frozenset[int]]] = field(default_factory=dict)
+    opaque: set[DecisionKey] = field(default_factory=set)
+    perms: dict[int, Permission] = field(default_factory=dict)
+    readers: dict[str, set[DecisionKey]] = field(default_factory=dict)
+    """Key → the decisions (and meeting permissions) that read it."""
+    used_by: dict[DecisionKey, set[DecisionKey]] = field(default_factory=dict)
+    """Decision → the decisions that used its result."""
+    unscoped: set[str] = field(default_factory=set)
+    """Keys read outside of any decision: a change of one invalidates everything."""
+    targets: dict[DecisionKey, set[str]] = field(default_factory=dict)
+    """Decision → the relation keys whose value it filtered (their values change with it)."""
+    fresh: list[DecisionKey] = field(default_factory=list)
+    """The decisions evaluated since this copy was made (not taken from the memo)."""
+
+    def copy(self) -> DecisionMemo:
+        """A copy a computation may change and discard (if it read an incomplete state).
+
+        ``readers``, ``used_by`` and ``targets`` are shared: what a discarded computation adds
+        to them only makes later invalidations more cautious."""
+        return DecisionMemo(
+            dict(self.memo),
+            dict(self.facts),
+            dict(self.list_facts),
+            set(self.opaque),
+            dict(self.perms),
+            self.readers,
+            self.used_by,
+            set(self.unscoped),
+            self.targets,
+        )
+
+    def invalidate(self, changed: Iterable[str]) -> set[DecisionKey] | None:
+        """Forget the decisions that depend on a changed key; return them (``None``: a changed
+        key was read outside of any decision, so nothing can be reused)."""
+        todo: list[DecisionKey] = []
+        for key in changed:
+            if key in self.unscoped:
+                return None
+            nodes = self.readers.get(key)
+            if nodes:
+                todo.extend(nodes)
+        return self.forget(todo)
+
+    def forget(self, decisions: Iterable[DecisionKey]) -> set[DecisionKey]:
+        """Forget these decisions and every decision that used one of them; return all."""
+        todo = list(decisions)
+        gone: set[DecisionKey] = set()
+        while todo:
+            node = todo.pop()
+            if node in gone:
+                continue
+            gone.add(node)
+            users = self.used_by.get(node)
+            if users:
+                todo.extend(users)
+        for node in gone:
+            self.memo.pop(node, None)
+            self.facts.pop(node, None)
+            self.list_facts.pop(node, None)
+            self.opaque.discard(node)
+            if node[1] == PERMS:
+                self.perms.pop(node[2], None)
+        return gone
+
+    def users_of(self, decisions: Iterable[DecisionKey]) -> set[int] | None:
+        """The users these decisions compared the request user with (``None``: one of them used
+        the identity opaquely, so it may differ for anybody)."""
+        users: set[int] = set()
+        for decision in decisions:
+            if decision in self.opaque:
+                return None
+            users |= self.facts.get(decision, set())
+            for ids in self.list_facts.get(decision, ()):
+                users |= ids
+        return users

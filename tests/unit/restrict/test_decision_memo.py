@@ -1,0 +1,127 @@
+"""Decisions kept between computations (``domain.restrict.memo``): a change forgets exactly the
+decisions that read it, the ones that used those, and the meeting permissions it touched."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from domain.reader import FlatSource, Reader
+from domain.restrict.memo import PERMS, DecisionMemo
+from domain.restrict.restricter import PermissionRestricter
+
+
+def world(**changes: Any) -> dict[str, Any]:
+    """Meeting 1; user 1 is a delegate (group 2); motion 3 with agenda item 4, list of
+    speakers 5 and submitter 8; user 1's personal note 6 on the motion."""
+    data: dict[str, Any] = {
+        "organization/1/id": 1,
+        "meeting/1/id": 1,
+        "meeting/1/group_ids": [2],
+        "group/2/id": 2,
+        "group/2/meeting_id": 1,
+        "group/2/meeting_user_ids": [10],
+        "group/2/permissions": ["motion.can_see", "agenda_item.can_see", "list_of_speakers.can_see"],
+        "user/1/id": 1,
+        "user/1/meeting_user_ids": [10],
+        "meeting_user/10/id": 10,
+        "meeting_user/10/user_id": 1,
+        "meeting_user/10/meeting_id": 1,
+        "meeting_user/10/group_ids": [2],
+        "meeting_user/10/personal_note_ids": [6],
+        "motion/3/id": 3,
+        "motion/3/meeting_id": 1,
+        "motion/3/state_id": 7,
+        "motion/3/agenda_item_id": 4,
+        "motion/3/list_of_speakers_id": 5,
+        "motion/3/personal_note_ids": [6],
+        "motion/3/submitter_ids": [8],
+        "motion_submitter/8/id": 8,
+        "motion_submitter/8/meeting_id": 1,
+        "motion_submitter/8/motion_id": 3,
+        "motion_state/7/id": 7,
+        "motion_state/7/meeting_id": 1,
+        "agenda_item/4/id": 4,
+        "agenda_item/4/meeting_id": 1,
+        "agenda_item/4/content_object_id": "motion/3",
+        "list_of_speakers/5/id": 5,
+        "list_of_speakers/5/meeting_id": 1,
+        "list_of_speakers/5/content_object_id": "motion/3",
+        "personal_note/6/id": 6,
+        "personal_note/6/meeting_id": 1,
+        "personal_note/6/meeting_user_id": 10,
+        "personal_note/6/content_object_id": "motion/3",
+    }
+    data.update(changes)
+    return data
+
+
+KEYS = ["motion/3/title", "list_of_speakers/5/closed", "personal_note/6/note", "motion_submitter/8/weight"]
+
+
+def decide(data: dict[str, Any], memo: DecisionMemo, user_id: int = 1) -> dict[str, Any]:
+    restriction = PermissionRestricter().for_user(Reader(FlatSource(data)), user_id, memo=memo)
+    return restriction.restrict({key: "value" for key in KEYS} | {"motion/3/agenda_item_id": 4})
+
+
+def test_a_change_forgets_the_decisions_that_read_it_and_those_that_used_them() -> None:
+    memo = DecisionMemo()
+    decide(world(), memo)
+    assert memo.memo[("motion", "C", 3)] is True
+    assert memo.memo[("motion_submitter", "A", 8)] is True
+
+    gone = memo.copy().invalidate(["motion_state/7/restrictions"])
+
+    assert gone is not None
+    assert ("motion", "C", 3) in gone  # read the state
+    assert ("motion_submitter", "A", 8) in gone  # used the motion's decision
+    assert ("list_of_speakers", "A", 5) not in gone
+
+
+def test_a_permission_change_forgets_the_meeting_permissions_and_every_decision_using_them() -> None:
+    memo = DecisionMemo()
+    decide(world(), memo)
+    assert 1 in memo.perms
+
+    forgetting = memo.copy()
+    gone = forgetting.invalidate(["group/2/permissions"])
+
+    assert gone is not None and ("meeting", PERMS, 1) in gone
+    assert 1 not in forgetting.perms
+    assert {("motion", "C", 3), ("agenda_item", "A", 4), ("list_of_speakers", "A", 5)} <= gone
+
+
+def test_decisions_taken_again_after_forgetting_equal_decisions_from_scratch() -> None:
+    memo = DecisionMemo()
+    decide(world(), memo)
+    changed = world(**{"group/2/permissions": ["agenda_item.can_see"]})
+
+    again = memo.copy()
+    assert again.invalidate(["group/2/permissions"])
+    values = decide(changed, again)
+
+    assert values == decide(changed, DecisionMemo())
+    assert values["motion/3/title"] is None
+    assert values["motion/3/agenda_item_id"] is None  # motion not visible: its fields neither
+
+
+def test_an_unrelated_change_forgets_nothing_and_a_copy_leaves_the_original_alone() -> None:
+    memo = DecisionMemo()
+    decide(world(), memo)
+    decisions = dict(memo.memo)
+
+    copy = memo.copy()
+    assert copy.invalidate(["motion/3/title", "user/99/username"]) == set()
+    copy.forget([("motion", "C", 3)])
+
+    assert memo.memo == decisions
+    assert ("motion", "C", 3) not in copy.memo
+
+
+def test_users_of_names_the_users_identity_dependent_decisions_compared_with() -> None:
+    memo = DecisionMemo()
+    decide(world(), memo)
+
+    assert memo.users_of([("personal_note", "A", 6)]) == {1}
+    assert memo.users_of([("agenda_item", "A", 4)]) == set()
+    memo.opaque.add(("agenda_item", "A", 4))
+    assert memo.users_of([("agenda_item", "A", 4)]) is None
