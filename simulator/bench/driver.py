@@ -25,6 +25,7 @@ import msgspec
 from simulator.tokens import DevCredentials
 
 ROUTE = "/system/autoupdate"
+METRICS_ROUTE = "/system/autoupdate/metrics"
 HEARTBEAT = b"{}"
 _READ_SIZE = 1 << 16
 
@@ -78,12 +79,13 @@ async def fetch(
     query: str = "",
     credentials: DevCredentials | None = None,
     on_line: Callable[[bytes], None],
+    route: str = ROUTE,
 ) -> int:
-    """POST ``body`` to the autoupdate route; pass every response line to ``on_line`` until
-    the response ends; return the status code."""
+    """POST ``body`` to ``route`` (the autoupdate route); pass every response line to
+    ``on_line`` until the response ends; return the status code."""
     reader, writer = await asyncio.open_connection(endpoint.host, endpoint.port, limit=_READ_SIZE)
     try:
-        writer.write(_request(endpoint, body, query, credentials))
+        writer.write(_request(endpoint, route, body, query, credentials))
         await writer.drain()
         status, headers = await _read_head(reader)
         lines = _Lines(on_line)
@@ -94,8 +96,10 @@ async def fetch(
         writer.close()
 
 
-def _request(endpoint: Endpoint, body: bytes, query: str, credentials: DevCredentials | None) -> bytes:
-    target = endpoint.prefix + ROUTE + (f"?{query}" if query else "")
+def _request(
+    endpoint: Endpoint, route: str, body: bytes, query: str, credentials: DevCredentials | None
+) -> bytes:
+    target = endpoint.prefix + route + (f"?{query}" if query else "")
     head = [
         f"POST {target} HTTP/1.1",
         f"Host: {endpoint.host}:{endpoint.port}",
@@ -240,6 +244,21 @@ async def single(
     started = time.perf_counter()
     status = await fetch(endpoint, body, query="single", credentials=credentials, on_line=lines.append)
     return status, lines, time.perf_counter() - started
+
+
+async def metrics(endpoint: Endpoint, credentials: DevCredentials | None) -> dict[str, int] | None:
+    """The service's Prometheus gauges (``/system/autoupdate/metrics``); ``None`` when it has
+    none (another implementation, or not allowed)."""
+    lines: list[bytes] = []
+    status = await fetch(endpoint, b"", credentials=credentials, on_line=lines.append, route=METRICS_ROUTE)
+    if status != 200:
+        return None
+    values: dict[str, int] = {}
+    for line in lines:
+        name, _, value = line.decode().partition(" ")
+        if name and not name.startswith("#") and value.strip().isdigit():
+            values[name] = int(value)
+    return values
 
 
 def progress(text: str) -> None:

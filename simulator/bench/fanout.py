@@ -24,12 +24,16 @@ from redis.asyncio import Redis
 
 from domain.api import parse_request, resolve_keys
 from simulator.bench import proc
-from simulator.bench.driver import Stream, Streams, progress
+from simulator.bench.driver import Stream, Streams, metrics, progress
 from simulator.bench.measure import BenchError, Target, credentials, percentile, rss, settle
 from simulator.bench.report import Result, mb, secs
 from simulator.bench.writes import CONTENT_KINDS, PERMISSION, Writes
 
 STREAM_LIMIT_SECONDS = 6 * 3600
+SHARING = {
+    "autoupdate_groups": "groups (connections computed together; this service's metric)",
+    "autoupdate_patched_connections": "connections with a patch over their group's view",
+}
 CHECK_CONCURRENCY = 2
 SHOWN_MISMATCHES = 3
 
@@ -43,6 +47,8 @@ class Opened:
     median_first: float
     rss_before: int | None
     rss_after: int | None
+    sharing: dict[str, int] | None
+    """The service's gauges with the streams open (groups, patched connections), if it has any."""
 
 
 async def open_streams(target: Target, count: int) -> Opened:
@@ -66,12 +72,18 @@ async def open_streams(target: Target, count: int) -> Opened:
         )
     waits = [s.messages[0][0] - started for s in streams.streams]
     await settle(target.pid(), streams)
-    return Opened(streams, max(waits), statistics.median(waits), rss_before, rss(target.pid()))
+    rss_after = rss(target.pid())
+    sharing = await metrics(target.endpoint, credentials(1))
+    return Opened(streams, max(waits), statistics.median(waits), rss_before, rss_after, sharing)
 
 
 def b3(opened: Opened, count: int) -> Result:
     result = Result(f"B3 memory, C = {count}", ("figure", "value"))
     result.rows.append(("all first messages delivered (the streams opened at once)", secs(opened.all_first)))
+    if opened.sharing is not None:
+        for name, label in SHARING.items():
+            if name in opened.sharing:
+                result.rows.append((label, str(opened.sharing[name])))
     if opened.rss_before is None or opened.rss_after is None:
         result.notes.append("not measured: the service process is unknown (start it or pass --service-pid)")
         return result
