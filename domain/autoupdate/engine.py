@@ -140,7 +140,7 @@ class Autoupdate:
         if patched is None or group.scheduled or group.running:
             values, _ = await self._compute(user_id, request)
             return Message({key: encode(value) for key, value in values.items() if value is not None})
-        return Message(dict(view(group.current, patched[0])))
+        return group.greeting().message(patched[0])
 
     async def single_at(self, user_id: int, request: KeysRequest, position: int) -> Message:
         """``single`` on the data as it was right after ``position`` (``?position=N``, spec A6).
@@ -186,7 +186,7 @@ class Autoupdate:
             subscription.close()
             raise
         subscription.greeted = True
-        subscription.push(Message(dict(view(member.group.current, member.patch))))
+        subscription.push(member.group.greeting().message(member.patch))
         return subscription
 
     async def longpoll(self, user_id: int, request: KeysRequest, state: str) -> tuple[Message, str]:

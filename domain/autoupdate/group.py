@@ -13,6 +13,7 @@ import asyncio
 from collections.abc import Collection, Hashable, Iterable, Mapping
 from typing import TYPE_CHECKING, NamedTuple
 
+from domain.autoupdate.greeting import Greeting
 from domain.autoupdate.incremental import Kept
 from domain.autoupdate.subscription import Subscription
 from domain.keysbuilder import KeysRequest
@@ -102,6 +103,8 @@ class Group:
         self.admin = False
         self.members: set[Member] = set()
         self.current: Values = {}
+        """The representative's view; replaced on every change, never changed in place."""
+        self._greeting: Greeting | None = None
         self.keys: Collection[str] = frozenset()
         """Every key the request resolves to (with or without a visible value)."""
         self.deps: set[str] = set()
@@ -128,6 +131,12 @@ class Group:
     def notify(self, changed: Iterable[str]) -> None:
         self.changed.update(key for key in changed if key in self.deps)
         self.engine._schedule(self)
+
+    def greeting(self) -> Greeting:
+        """The current view formatted for first messages (built once per view)."""
+        if self._greeting is None or self._greeting.values is not self.current:
+            self._greeting = Greeting(self.current)
+        return self._greeting
 
 
 def view(values: Values, patch: Patch) -> Values:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import msgspec
@@ -16,9 +17,10 @@ class Message:
 
     __slots__ = ("_line", "derived", "values")
 
-    def __init__(self, values: dict[str, bytes | None]) -> None:
+    def __init__(self, values: Mapping[str, bytes | None], *, line: bytes | None = None) -> None:
+        """``line``: the wire form, if the caller has it already (it must match ``values``)."""
         self.values = values
-        self._line: bytes | None = None
+        self._line = line
         self.derived: dict[str, bytes] = {}
 
     def __bool__(self) -> bool:
@@ -31,10 +33,7 @@ class Message:
     def line(self) -> bytes:
         """The JSON object followed by ``\\n``, keys sorted."""
         if self._line is None:
-            parts = [
-                b'"%s":%s' % (key.encode(), b"null" if value is None else value)
-                for key, value in sorted(self.values.items())
-            ]
+            parts = [part(key, value) for key, value in sorted(self.values.items())]
             self._line = b"{" + b",".join(parts) + b"}\n"
         return self._line
 
@@ -42,3 +41,8 @@ class Message:
         """The message as plain Python values (for tests and tools)."""
         result: dict[str, Any] = msgspec.json.decode(self.line)
         return result
+
+
+def part(key: str, value: bytes | None) -> bytes:
+    """One member of the wire object: ``"key":value``."""
+    return b'"%s":%s' % (key.encode(), b"null" if value is None else value)

@@ -41,4 +41,6 @@ def test_bench_all_at_a_tiny_size() -> None:
         assert f"### {title}" in out, out
     assert re.search(r"\| delegate \| \d+ ms / \d+ ms \| \d+ ms \|", out), out
     assert re.search(r"\| RSS per open idle stream \| [\d.]+ MB \|", out), out
-    assert re.search(r"\| groups \(connections computed together; this service's metric\) \| [1-5] \|", out), out
+    assert re.search(
+        r"\| groups \(connections computed together; this service's metric\) \| [1-5] \|", out
+    ), out
