@@ -3,13 +3,14 @@
 A stream's first message (and a ``single``) carries every visible key: about a megabyte for a
 delegate's meeting request. Building that line for each of a thousand members of a group would
 sort and format the same twenty thousand keys a thousand times; the group formats them once, in
-key order, and each member's line is that list with its patch laid over.
+key order, and each member's line is that list with its patch laid over. A member's message
+neither copies the view nor holds its line before it is sent.
 """
 
 from __future__ import annotations
 
 from bisect import bisect
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 
 from domain.autoupdate.message import Message, part
 
@@ -30,24 +31,49 @@ class Greeting:
         """The view with ``patch`` laid over (``None``: the member has no value there)."""
         if not patch:
             if self._shared is None:
-                self._shared = Message(self.values, line=_line(self._parts))
+                self._shared = Message(self.values, build=lambda: _line(self._parts))
             return self._shared
+        return Message(Patched(self.values, patch), build=lambda: self._line(patch))
+
+    def _line(self, patch: Mapping[str, bytes | None]) -> bytes:
         parts = list(self._parts)
-        values: dict[str, bytes | None] = dict(self.values)
         added: list[tuple[str, bytes]] = []
         for key, value in patch.items():
             index = self._position.get(key)
-            if value is None:
-                values.pop(key, None)
-            else:
-                values[key] = value
             if index is not None:
                 parts[index] = None if value is None else part(key, value)
             elif value is not None:
                 added.append((key, part(key, value)))
         for key, encoded in sorted(added, reverse=True):  # the highest position first
             parts.insert(bisect(self._keys, key), encoded)
-        return Message(values, line=_line(parts))
+        return _line(parts)
+
+
+class Patched(Mapping[str, bytes | None]):
+    """A group's values with a member's patch laid over, without copying them."""
+
+    __slots__ = ("_base", "_patch")
+
+    def __init__(self, base: Mapping[str, bytes], patch: Mapping[str, bytes | None]) -> None:
+        self._base = base
+        self._patch = patch
+
+    def __getitem__(self, key: str) -> bytes:
+        if key in self._patch:
+            value = self._patch[key]
+            if value is None:
+                raise KeyError(key)
+            return value
+        return self._base[key]
+
+    def __iter__(self) -> Iterator[str]:
+        yield from (key for key in self._base if key not in self._patch)
+        yield from (key for key, value in self._patch.items() if value is not None)
+
+    def __len__(self) -> int:
+        added = sum(1 for key, value in self._patch.items() if value is not None and key not in self._base)
+        removed = sum(1 for key, value in self._patch.items() if value is None and key in self._base)
+        return len(self._base) + added - removed
 
 
 def _line(parts: list[bytes | None]) -> bytes:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import msgspec
@@ -15,12 +15,16 @@ class Message:
     adapters keep their own derived forms (e.g. the compressed line) in :attr:`derived`.
     """
 
-    __slots__ = ("_line", "derived", "values")
+    __slots__ = ("_build", "_line", "derived", "values")
 
-    def __init__(self, values: Mapping[str, bytes | None], *, line: bytes | None = None) -> None:
-        """``line``: the wire form, if the caller has it already (it must match ``values``)."""
+    def __init__(
+        self, values: Mapping[str, bytes | None], *, build: Callable[[], bytes] | None = None
+    ) -> None:
+        """``build``: makes the wire form faster than from ``values`` (it must match them);
+        called when the line is first needed, so a queued message holds no line yet."""
         self.values = values
-        self._line = line
+        self._build = build
+        self._line: bytes | None = None
         self.derived: dict[str, bytes] = {}
 
     def __bool__(self) -> bool:
@@ -33,8 +37,11 @@ class Message:
     def line(self) -> bytes:
         """The JSON object followed by ``\\n``, keys sorted."""
         if self._line is None:
-            parts = [part(key, value) for key, value in sorted(self.values.items())]
-            self._line = b"{" + b",".join(parts) + b"}\n"
+            if self._build is not None:
+                self._line, self._build = self._build(), None
+            else:
+                parts = [part(key, value) for key, value in sorted(self.values.items())]
+                self._line = b"{" + b",".join(parts) + b"}\n"
         return self._line
 
     def decoded(self) -> dict[str, Any]:

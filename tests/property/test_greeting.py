@@ -33,4 +33,5 @@ def test_greeting_with_a_patch_is_the_message_of_the_patched_view(
     expected = Message(view(values, patch))
     assert message.line == expected.line
     assert dict(message.values) == dict(expected.values)
+    assert len(message) == len(expected)
     assert greeting.message({}).line == Message(dict(values)).line
