@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections import ChainMap
 from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import partial
@@ -294,10 +293,18 @@ class Autoupdate:
         require_existing_user(reader, user_id)
         return self.restricter.profile(reader, user_id)
 
-    def _group(self, key: Hashable, representative: int, profile: Hashable, request: KeysRequest) -> Group:
+    def _group(
+        self,
+        key: Hashable,
+        representative: int,
+        profile: Hashable,
+        request: KeysRequest,
+        owner: int | None = None,
+    ) -> Group:
         group = self._groups.get(key)
         if group is None:
             group = self._groups[key] = Group(self, key, representative, profile, request)
+            group.owner = owner
             self._spawn(self._refresh(group))
         return group
 
@@ -324,9 +331,9 @@ class Autoupdate:
     def _own_group(self, group: Group, user_id: int) -> Group:
         """The group of one user whose view differs structurally from ``group``'s; its first
         computation starts from ``group``'s decisions that do not depend on who asks."""
-        own = self._group((group.key, user_id), user_id, group.profile, group.request)
+        own = self._group((group.key, user_id), user_id, group.profile, group.request, owner=user_id)
         if group.identity is not None and group.kept is not None and not own.ready.is_set():
-            differing = group.identity.differing(group.representative, user_id)
+            differing = group.identity.mentioning(user_id)
             own.seed = Seed(group.kept.memo, differing, group.generation, group.deps)
         return own
 
@@ -468,39 +475,28 @@ class Autoupdate:
     async def _patch(self, group: Group, user_id: int) -> tuple[Patch, set[str]] | None:
         """Where ``user_id``'s view differs from the group's, and the keys that told. ``None``
         if a difference would change which keys are requested (the user then needs a
-        computation of its own).
-
-        Two steps: the decisions that compared with the representative are decided once per
-        group for "another user of this profile" (``NOBODY``); then only the decisions that
-        compared with this user are decided for this user."""
+        computation of its own). Only the decisions that compared with this user are decided
+        again, for this user."""
         identity = group.identity
-        if user_id == group.representative or identity is None:
+        if user_id == group.owner or identity is None:
             return {}, set()
-        if group.others is None:
-            mentioning = identity.mentioning(group.representative)
-            group.others = await self._decide_again(group, NOBODY, identity.memo, mentioning)
-        others = group.others
-        if others is None:
-            return None
         mine = identity.mentioning(user_id)
         if not mine:
-            return _patch_of(group, others.values), others.reads
-        base = ChainMap(others.decisions, identity.memo)
-        own = await self._decide_again(group, user_id, base, mine)
+            return {}, set()
+        own = await self._decide_again(group, user_id, identity.memo, mine)
         if own is None:
             return None
-        return _patch_of(group, {**others.values, **own.values}), others.reads | own.reads
+        return _patch_of(group, own.values), own.reads
 
     async def _decide_again(
         self, group: Group, user_id: int, base: Mapping[DecisionKey, bool], deciding: set[DecisionKey]
     ) -> Redecided | None:
-        """Decide ``deciding`` again for ``user_id`` (``NOBODY``: a user of the profile whom no
-        fact mentions), everything else as in ``base``; the values of the keys whose decisions
-        changed. ``None`` if a changed decision filtered a relation that was followed."""
-        profile_user = group.representative if user_id == NOBODY else user_id
+        """Decide ``deciding`` again for ``user_id`` (a member: its profile is the group's),
+        everything else as in ``base``; the values of the keys whose decisions changed.
+        ``None`` if a changed decision filtered a relation that was followed."""
 
         def again(reader: Reader) -> Redecided | None:
-            restriction = self.restricter.for_user(reader, profile_user, (base, deciding), identity=user_id)
+            restriction = self.restricter.for_user(reader, user_id, (base, deciding))
             assert group.identity is not None
             decisions = {decision: restriction.decide(decision) for decision in deciding}
             affected: set[str] = set()
@@ -518,7 +514,8 @@ class Autoupdate:
         return None if result is None else result._replace(reads=reader.reads)
 
     async def _recompute(self, group: Group) -> dict[str, bytes | None]:
-        """The whole request from scratch, for the representative; returns what changed."""
+        """The whole request from scratch (for a member whom no fact mentions, or the owner);
+        returns what changed."""
         seed = group.seed if group.seed is not None and group.seed.generation == self._generation else None
 
         def compute(reader: Reader) -> Computed:
@@ -527,7 +524,13 @@ class Autoupdate:
                 memo = seed.memo.copy()
                 memo.forget(seed.differing)
             return from_scratch(
-                reader, self.restricter, group.representative, group.request, self.limits.max_keys, memo
+                reader,
+                self.restricter,
+                group.representative,
+                group.request,
+                self.limits.max_keys,
+                memo,
+                identity=NOBODY if group.owner is None else group.owner,
             )
 
         computed, reader = await run_complete_reader(self.cache, compute)
@@ -555,7 +558,13 @@ class Autoupdate:
         computed, reader = await run_complete_reader(
             self.cache,
             lambda reader: after_changes(
-                reader, self.restricter, group.representative, kept, changed, self.limits.max_keys
+                reader,
+                self.restricter,
+                group.representative,
+                kept,
+                changed,
+                self.limits.max_keys,
+                identity=NOBODY if group.owner is None else group.owner,
             ),
         )
         if computed is None:
@@ -574,26 +583,16 @@ class Autoupdate:
                 current[key] = value_bytes
                 message[key] = value_bytes
         group.current = current
-        touched = computed.touched_users
-        others = group.others
         self._settle(group, computed)
         self._index.add(group, reader.reads)
         group.rounds += 1
-        if others is not None and (
-            touched is None or group.representative in touched or not changed.isdisjoint(others.reads)
-        ):
-            # The decisions for "another user of this profile" may differ now: everybody's patch.
-            touched = None
-        elif others is not None:
-            group.others = others
-        return message, touched
+        return message, computed.touched_users
 
     def _settle(self, group: Group, computed: Computed) -> None:
         """Keep a computation's result in its group."""
         group.kept = computed.kept
         group.keys = computed.kept.expansion.key_refs.keys()
         group.identity = computed.restriction.identity()
-        group.others = None
         group.generation = self._generation
 
     def _fail(self, group: Group, error: BaseException) -> None:

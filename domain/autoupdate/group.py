@@ -1,10 +1,16 @@
 """Groups of connections that share one computation, and their members.
 
 Connections with the same request and the same permission profile form a group. The group is
-computed for one *representative* user; every member's view is the group's view with the
-member's *patch* laid over it: the few keys where a decision that depends on identity (spec:
-"own" objects, personal notes, submitters, …) comes out differently for that member. So a
-thousand delegates cost one computation and one encoded message per change, plus their patches.
+computed for "a user of this profile whom no identity fact mentions" (the permissions are read
+from one *representative* member); every member's view is the group's view with the member's
+*patch* laid over it: the few keys where a decision that depends on identity (spec: "own"
+objects, personal notes, submitters, …) comes out differently for that member. So a thousand
+delegates cost one computation and one encoded message per change, plus their patches. Which
+member came first does not matter: nobody's own data is in the group's view.
+
+A member whose own data would change which keys are requested (its personal notes, for
+instance, follow to more keys) gets a group of its own, computed for that member
+(:attr:`Group.owner`).
 """
 
 from __future__ import annotations
@@ -90,7 +96,8 @@ class Seed(NamedTuple):
 
 
 class Group:
-    """The shared computation; ``current`` is the representative's view."""
+    """The shared computation; ``current`` is the view of a member whom no fact mentions (or
+    of :attr:`owner`)."""
 
     def __init__(
         self, engine: Autoupdate, key: Hashable, representative: int, profile: Hashable, request: KeysRequest
@@ -103,7 +110,9 @@ class Group:
         self.admin = False
         self.members: set[Member] = set()
         self.current: Values = {}
-        """The representative's view; replaced on every change, never changed in place."""
+        """The group's view; replaced on every change, never changed in place."""
+        self.owner: int | None = None
+        """The one user this group is computed for (a group of its own), else ``None``."""
         self._greeting: Greeting | None = None
         self.keys: Collection[str] = frozenset()
         """Every key the request resolves to (with or without a visible value)."""
@@ -113,9 +122,6 @@ class Group:
         self.rounds = 0
         """Changes applied incrementally since the last computation from scratch."""
         self.identity: IdentityFacts | None = None
-        self.others: Redecided | None = None
-        """The decisions and values for "another user of this profile" (computed on demand
-        after each computation; see ``Autoupdate._patch``)."""
         self.generation = 0
         """The engine's change-batch count when the group was last computed."""
         self.seed: Seed | None = None

@@ -55,10 +55,12 @@ def from_scratch(
     request: KeysRequest,
     max_keys: int,
     memo: DecisionMemo | None = None,
+    identity: int | None = None,
 ) -> Computed:
-    """The whole request for ``user_id``; ``memo``: decisions known to hold (a seed)."""
+    """The whole request for ``user_id`` (``identity``: whom identity facts compare with, if
+    not ``user_id``); ``memo``: decisions known to hold (a seed)."""
     memo = DecisionMemo() if memo is None else memo
-    restriction = restricter.for_user(reader, user_id, memo=memo)
+    restriction = restricter.for_user(reader, user_id, memo=memo, identity=identity)
     require_existing_user(reader, user_id)
     expansion = Expansion()
     try:
@@ -73,16 +75,22 @@ def from_scratch(
 
 
 def after_changes(
-    reader: Reader, restricter: Restricter, user_id: int, kept: Kept, changed: Iterable[str], max_keys: int
+    reader: Reader,
+    restricter: Restricter,
+    user_id: int,
+    kept: Kept,
+    changed: Iterable[str],
+    max_keys: int,
+    identity: int | None = None,
 ) -> Computed | None:
     """The keys that may have changed after the change batch ``changed``; ``None`` if the
-    computation must start from scratch."""
+    computation must start from scratch. ``user_id`` and ``identity`` as for the kept one."""
     changed = set(changed)
     memo = kept.memo.copy()
     gone = memo.invalidate(changed)
     if gone is None:
         return None
-    restriction = restricter.for_user(reader, user_id, memo=memo)
+    restriction = restricter.for_user(reader, user_id, memo=memo, identity=identity)
     require_existing_user(reader, user_id)
     expansion = kept.expansion.copy()
     keys = expansion.key_refs

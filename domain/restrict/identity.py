@@ -53,10 +53,6 @@ class IdentityFacts:
     def lists(self) -> list[tuple[DecisionKey, frozenset[int]]]:
         return [(decision, ids) for decision, all_ids in self._list_facts.items() for ids in all_ids]
 
-    def differing(self, representative: int, user: int) -> set[DecisionKey]:
-        """The decisions that may differ between ``representative`` and ``user``."""
-        return self.mentioning(representative) | self.mentioning(user)
-
     def mentioning(self, user: int) -> set[DecisionKey]:
         """The decisions that compared with ``user`` (or used identity opaquely)."""
         found = set(self.opaque)

@@ -25,7 +25,7 @@ from adapters import postgres_writer
 from simulator.bench.driver import Endpoint, progress
 from simulator.bench.fanout import b2, b3, open_streams
 from simulator.bench.measure import BenchError, Target, Writer
-from simulator.bench.report import Result, record
+from simulator.bench.report import Result, code_version, record
 from simulator.bench.scenarios import b1, b4
 from simulator.bench.servers import LocalServers, ServerError
 from simulator.bench.writes import Change, Meeting, create_events
@@ -65,6 +65,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     results: list[Result] = []
     servers: LocalServers | None = None
+    version = code_version()  # the code the run starts, whatever is committed meanwhile
     try:
         if "b4" in chosen:
             results.append(_show(asyncio.run(b4(export, repeat=args.repeat))))
@@ -89,7 +90,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if servers is not None:
             servers.close()
     if args.record is not None:
-        record(args.record, results, "python -m simulator bench " + shlex.join(arguments))
+        record(args.record, results, "python -m simulator bench " + shlex.join(arguments), version)
         progress(f"recorded in {args.record}")
     failures = sum(result.failures for result in results)
     if failures:

@@ -70,11 +70,12 @@ def mb(size: float) -> str:
     return f"{size / 1024 / 1024:.1f} MB"
 
 
-def record(path: Path, results: Sequence[Result], command: str) -> None:
-    """Append one run to ``path`` (created with an explaining header if missing)."""
+def record(path: Path, results: Sequence[Result], command: str, version: str) -> None:
+    """Append one run of code ``version`` to ``path`` (created with an explaining header if
+    missing)."""
     now = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
     machine = f"Machine: {proc.machine()}; load average at the end {proc.load_average()}."
-    section = [f"## {now}", "", machine, "", f"Code: {code_version()}.", ""]
+    section = [f"## {now}", "", machine, "", f"Code: {version}.", ""]
     section += [f"Command: `{command}`", ""]
     section += [result.markdown() for result in results]
     path.parent.mkdir(parents=True, exist_ok=True)
