@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from domain.reader import Reader
-from domain.restrict.memo import PERMS, DecisionMemo
+from domain.restrict.memo import PERMS, DecisionMemo, note
 from domain.restrict.memo import DecisionKey as DecisionKey
 from domain.restrict.permission import ADMIN, NOTHING, OML_RANK, UNKNOWN_OML_RANK, Permission, oml_at_least
 
@@ -142,7 +142,7 @@ class RestrictContext:
             self._frames[-1].reads.append(key)
         if self.recording:
             if self._scope:
-                self._kept.readers.setdefault(key, set()).add(self._scope[-1])
+                note(self._kept.readers, key, self._scope[-1])
             else:
                 self._kept.unscoped.add(key)
         return self.reader.get(key)
@@ -150,7 +150,7 @@ class RestrictContext:
     def _used(self, node: DecisionKey) -> None:
         """The decision being evaluated uses ``node``'s result."""
         if self._scope:
-            self._kept.used_by.setdefault(node, set()).add(self._scope[-1])
+            note(self._kept.used_by, node, self._scope[-1])
 
     def ids(self, collection: str, id: int, field: str) -> list[int]:
         """A list of ids (relation list or ``number[]``); empty when unset."""
@@ -214,7 +214,7 @@ class RestrictContext:
         """Whether the user may see the fields of ``mode`` of ``collection/id``."""
         key = (collection, mode, id)
         if self.recording and self._scope:
-            self._kept.used_by.setdefault(key, set()).add(self._scope[-1])
+            note(self._kept.used_by, key, self._scope[-1])
         known = self._memo.get(key)
         if known is None and key not in self.base_excluded:
             known = self.base.get(key)

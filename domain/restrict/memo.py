@@ -8,10 +8,14 @@ with the identity facts it recorded, is reused as it is.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Hashable, Iterable
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from domain.restrict.permission import Permission
+
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V", bound=Hashable)
 
 DecisionKey = tuple[str, str, int]
 """``(collection, mode, id)``."""
@@ -106,3 +110,12 @@ class DecisionMemo:
             for ids in self.list_facts.get(decision, ()):
                 users |= ids
         return users
+
+
+def note(index: dict[K, set[V]], key: K, value: V) -> None:
+    """Add ``value`` to ``index[key]`` (recording runs on every read: no set made in vain)."""
+    values = index.get(key)
+    if values is None:
+        index[key] = {value}
+    else:
+        values.add(value)

@@ -14,7 +14,7 @@ from typing import Any
 from domain.reader import Reader
 from domain.restrict.context import DecisionKey, Inconsistent, RestrictContext, Rule
 from domain.restrict.identity import IdentityFacts, Known, permission_profile
-from domain.restrict.memo import DecisionMemo
+from domain.restrict.memo import DecisionMemo, note
 from domain.restrict.registry import all_rules
 from domain.schema import field as schema_field
 from meta.field import Field
@@ -134,7 +134,7 @@ class UserPermissions:
             or decision in self.context.list_facts
             or decision in self.context.opaque
         ):
-            self._targets.setdefault(decision, set()).add(self._key)
+            note(self._targets, decision, self._key)
         return visible
 
     def decide(self, decision: DecisionKey) -> bool:
