@@ -84,11 +84,13 @@ def after_changes(
     identity: int | None = None,
 ) -> Computed | None:
     """The keys that may have changed after the change batch ``changed``; ``None`` if the
-    computation must start from scratch. ``user_id`` and ``identity`` as for the kept one."""
+    computation must start from scratch: a key read outside of any decision changed, or most
+    decisions are gone (a permission change), when starting over is cheaper than sorting out
+    what they touched. ``user_id`` and ``identity`` as for the kept one."""
     changed = set(changed)
     memo = kept.memo.copy()
     gone = memo.invalidate(changed)
-    if gone is None:
+    if gone is None or len(gone) * 2 > len(kept.memo.memo):
         return None
     restriction = restricter.for_user(reader, user_id, memo=memo, identity=identity)
     require_existing_user(reader, user_id)
