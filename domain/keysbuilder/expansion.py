@@ -146,20 +146,22 @@ class Expansion:
                 for name, description in fields.items()
                 if is_valid_collection_field(collection, name)
             )
+        refs, key_refs, intern = self.refs, self.key_refs, sys.intern
+        prefix = f"{collection}/{object_id}/"
         for name, description, description_id in valid:
-            key = sys.intern(f"{collection}/{object_id}/{name}")
+            key = intern(prefix + name)  # one string per key, however many groups hold it
             node = (key, description_id)
             added.append(node)
-            count = self.refs.get(node, 0)
-            self.refs[node] = count + 1
+            count = refs.get(node, 0)
+            refs[node] = count + 1
             if count:
                 continue
             if description is not None:
                 self._descriptions[description_id] = description
                 self.follows[key] = (*self.follows.get(key, ()), description_id)
                 pending.append(node)
-            keys = self.key_refs.get(key, 0)
-            self.key_refs[key] = keys + 1
+            keys = key_refs.get(key, 0)
+            key_refs[key] = keys + 1
             if not keys:
                 if key in self.removed:
                     self.removed.discard(key)
