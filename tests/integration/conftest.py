@@ -6,6 +6,7 @@ Without Docker and without local binaries the tests are skipped with the reason,
 
 from __future__ import annotations
 
+import asyncio
 import os
 import warnings
 from collections.abc import Callable, Iterator
@@ -13,11 +14,15 @@ from typing import TypeVar
 
 import pytest
 
+from adapters.postgres_writer import WriteEvent
+from simulator.tokens import DEV_COOKIE_KEY, DEV_TOKEN_KEY
+from tests.integration.deployment import Deployment, FakeAuth, Meeting, small_meeting, writer
 from tests.integration.servers import (
     PostgresServer,
     RedisServer,
     ServersUnavailable,
     docker_answers,
+    free_port,
     start_postgres,
     start_redis,
 )
@@ -74,3 +79,59 @@ def empty_postgres(postgres_server: PostgresServer) -> str:
     postgres_server.start()
     postgres_server.execute(f"TRUNCATE {TABLES} RESTART IDENTITY CASCADE")
     return postgres_server.dsn
+
+
+# The deployment of the production service (``deployment``), one per test module.
+
+
+@pytest.fixture(scope="module")
+def meeting(postgres_server: PostgresServer, redis_server: RedisServer) -> Meeting:
+    """A fresh datastore holding one small generated meeting, created in one position."""
+    export = small_meeting()
+    postgres_server.start()
+    redis_server.start()
+    postgres_server.execute(f"TRUNCATE {TABLES} RESTART IDENTITY CASCADE")
+    events = [
+        WriteEvent("create", f"{collection}/{id}", fields)
+        for collection, objects in export.items()
+        if not collection.startswith("_")
+        for id, fields in objects.items()
+    ]
+
+    async def load() -> int:
+        async with writer(postgres_server, redis_server) as w:
+            return await w.write(*events, information={"meeting/1": ["Meeting imported"]})
+
+    position = asyncio.run(load())
+    meeting = export["meeting"]["1"]
+    group = meeting["default_group_id"]
+    delegate = max(
+        export["meeting_user"][str(mu)]["user_id"]
+        for mu in export["group"][str(group)]["meeting_user_ids"]
+        if export["meeting_user"][str(mu)]["group_ids"] == [group]
+    )
+    return Meeting(export, position, delegate, group)
+
+
+@pytest.fixture(scope="module")
+def fake_auth() -> Iterator[FakeAuth]:
+    auth = FakeAuth()
+    yield auth
+    auth.close()
+
+
+@pytest.fixture(scope="module")
+def deployment(
+    tmp_path_factory: pytest.TempPathFactory,
+    postgres_server: PostgresServer,
+    redis_server: RedisServer,
+    meeting: Meeting,
+    fake_auth: FakeAuth,
+) -> Deployment:
+    """Secret files with the development keys, but read from files as in production."""
+    secrets = tmp_path_factory.mktemp("secrets")
+    (secrets / "postgres_password").write_text(postgres_server.password)
+    (secrets / "auth_token_key").write_text(DEV_TOKEN_KEY)
+    (secrets / "auth_cookie_key").write_text(DEV_COOKIE_KEY)
+    logs = tmp_path_factory.mktemp("logs")
+    return Deployment(postgres_server, redis_server, secrets, logs, fake_auth.port, free_port())

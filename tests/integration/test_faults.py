@@ -1,6 +1,6 @@
 """Faults of the services around the real production process, and clients that do not read.
 
-The process is started as in ``test_service_process`` (``python -m adapters.server`` with secret
+The process is started as in ``deployment`` (``python -m adapters.server`` with secret
 files, real Postgres and Redis); around it run a scripted auth service and a fake vote service
 that the tests stop and start again on the same port. What each fault must (not) do:
 
@@ -44,15 +44,13 @@ from redis.asyncio import Redis
 from adapters.vote_client import LIVE_VOTES_PATH
 from simulator.bench.proc import rss_bytes
 from simulator.tokens import mint
-from tests.integration import test_service_process as sp
-from tests.integration.servers import PostgresServer, free_port
-from tests.integration.test_security import ScriptedAuth, scripted
-from tests.integration.test_service_process import (
+from tests.integration.deployment import (
     MESSAGE_TIMEOUT,
     SUPERADMIN,
     Deployment,
     Instance,
     Meeting,
+    Stream,
     client,
     headers_of,
     run,
@@ -61,13 +59,10 @@ from tests.integration.test_service_process import (
     update,
     writer,
 )
+from tests.integration.servers import PostgresServer, free_port
+from tests.integration.test_security import ScriptedAuth, scripted
 
 pytestmark = pytest.mark.integration
-
-# The module fixtures of test_service_process (see test_security).
-meeting = sp.meeting
-fake_auth = sp.fake_auth
-deployment = sp.deployment
 
 PROMPT = 5.0
 """An answer that does not wait for a dead dependency comes well within this many seconds."""
@@ -320,7 +315,7 @@ def test_vote_service_down_only_live_votes_degrade(
     title, live = f"poll/{poll_id}/title", f"poll/{poll_id}/live_votes"
     admin = headers_of(mint(SUPERADMIN))
 
-    async def until(opened: sp.Stream, expected: dict[str, Any]) -> None:
+    async def until(opened: Stream, expected: dict[str, Any]) -> None:
         """Messages until the folded state holds ``expected`` (the first message may come
         before or after the vote service's state arrived)."""
         state: dict[str, Any] = {}

@@ -1,6 +1,6 @@
 """Authentication over HTTP against the real production process (spec §7, A3).
 
-The service runs as in ``test_service_process`` (``python -m adapters.server``, secrets from
+The service runs as in ``deployment`` (``python -m adapters.server``, secrets from
 files, real Postgres and Redis), next to a scripted auth service that refuses every refresh,
 so an expired access token can never become valid here. Checked:
 
@@ -38,9 +38,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from redis.asyncio import Redis
 
 from simulator.tokens import COOKIE_LIFETIME_SECONDS, DEV_COOKIE_KEY, DEV_TOKEN_KEY, DevCredentials, mint
-from tests.integration import test_service_process as sp
-from tests.integration.servers import free_port
-from tests.integration.test_service_process import (
+from tests.integration.deployment import (
     SUPERADMIN,
     Deployment,
     Instance,
@@ -51,14 +49,9 @@ from tests.integration.test_service_process import (
     running,
     stream,
 )
+from tests.integration.servers import free_port
 
 pytestmark = pytest.mark.integration
-
-# The module fixtures of test_service_process (a datastore with one small meeting, secret
-# files, a refreshing fake auth service); assigned, not imported, so each stays a fixture here.
-meeting = sp.meeting
-fake_auth = sp.fake_auth
-deployment = sp.deployment
 
 INVALID = "Invalid auth token"
 ANSWER_TIMEOUT = 15.0

@@ -1,7 +1,7 @@
 """The container files agree with the code: ``compose.yaml`` sets only known variables and mounts
 the secrets where the service looks for them by default; the ``Dockerfile`` starts and checks
 the service with exactly the commands the process integration test runs
-(``tests/integration/test_service_process.py``)."""
+(``tests/integration/deployment.py``)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ import yaml
 
 from adapters.config import DEV_COOKIE_KEY, DEV_DATABASE_PASSWORD, DEV_TOKEN_KEY, load_config
 from adapters.variables import VARIABLES
-from tests.integration.test_service_process import HEALTH_COMMAND, SERVICE_COMMAND
+from tests.integration.deployment import HEALTH_COMMAND, SERVICE_COMMAND
 
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULTS = {variable.name: variable.default for variable in VARIABLES}
