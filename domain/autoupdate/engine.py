@@ -35,13 +35,13 @@ from domain.autoupdate.group import (
     Values,
     member_message,
     moved_message,
-    view,
 )
 from domain.autoupdate.hashstate import decode_state, encode_state
 from domain.autoupdate.incremental import Computed, after_changes, decided_keys, from_scratch
 from domain.autoupdate.index import DependencyIndex
 from domain.autoupdate.message import Message
 from domain.autoupdate.subscription import Subscription
+from domain.autoupdate.view import view
 from domain.cache import Cache
 from domain.diff import diff, same
 from domain.errors import ClientError
@@ -451,7 +451,12 @@ class Autoupdate:
         return True
 
     async def _move(
-        self, member: Member, *, old_view: Values, profile: Hashable = None, to_own: bool = False
+        self,
+        member: Member,
+        *,
+        old_view: Mapping[str, bytes],
+        profile: Hashable = None,
+        to_own: bool = False,
     ) -> None:
         """Move a member to another group and tell it the difference between its two views."""
         old = member.group
@@ -498,17 +503,16 @@ class Autoupdate:
         def again(reader: Reader) -> Redecided | None:
             restriction = self.restricter.for_user(reader, user_id, (base, deciding))
             assert group.identity is not None
-            decisions = {decision: restriction.decide(decision) for decision in deciding}
             affected: set[str] = set()
-            for decision, visible in decisions.items():
-                if visible != base.get(decision):
+            for decision in deciding:
+                if restriction.decide(decision) != base.get(decision):
                     affected |= decided_keys(group.keys, decision)
                     affected.update(k for k in group.identity.targets.get(decision, ()) if k in group.keys)
             if group.kept is not None and not affected.isdisjoint(group.kept.expansion.follows):
                 return None
             raw = reader.get_many(affected)
             values = {k: None if v is None else encode(v) for k, v in restriction.restrict(raw).items()}
-            return Redecided(decisions, values, set())
+            return Redecided(values, set())
 
         result, reader = await run_complete_reader(self.cache, again)
         return None if result is None else result._replace(reads=reader.reads)

@@ -10,9 +10,10 @@ neither copies the view nor holds its line before it is sent.
 from __future__ import annotations
 
 from bisect import bisect
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 
 from domain.autoupdate.message import Message, part
+from domain.autoupdate.view import view
 
 
 class Greeting:
@@ -33,7 +34,7 @@ class Greeting:
             if self._shared is None:
                 self._shared = Message(self.values, build=lambda: _line(self._parts))
             return self._shared
-        return Message(Patched(self.values, patch), build=lambda: self._line(patch))
+        return Message(view(self.values, patch), build=lambda: self._line(patch))
 
     def _line(self, patch: Mapping[str, bytes | None]) -> bytes:
         parts = list(self._parts)
@@ -47,33 +48,6 @@ class Greeting:
         for key, encoded in sorted(added, reverse=True):  # the highest position first
             parts.insert(bisect(self._keys, key), encoded)
         return _line(parts)
-
-
-class Patched(Mapping[str, bytes | None]):
-    """A group's values with a member's patch laid over, without copying them."""
-
-    __slots__ = ("_base", "_patch")
-
-    def __init__(self, base: Mapping[str, bytes], patch: Mapping[str, bytes | None]) -> None:
-        self._base = base
-        self._patch = patch
-
-    def __getitem__(self, key: str) -> bytes:
-        if key in self._patch:
-            value = self._patch[key]
-            if value is None:
-                raise KeyError(key)
-            return value
-        return self._base[key]
-
-    def __iter__(self) -> Iterator[str]:
-        yield from (key for key in self._base if key not in self._patch)
-        yield from (key for key, value in self._patch.items() if value is not None)
-
-    def __len__(self) -> int:
-        added = sum(1 for key, value in self._patch.items() if value is not None and key not in self._base)
-        removed = sum(1 for key, value in self._patch.items() if value is None and key in self._base)
-        return len(self._base) + added - removed
 
 
 def _line(parts: list[bytes | None]) -> bytes:

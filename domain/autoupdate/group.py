@@ -77,9 +77,8 @@ class Member:
 
 
 class Redecided(NamedTuple):
-    """Decisions taken again for another user, the values of the keys they change, the reads."""
+    """For a member, the values of the keys its own decisions change, and the keys read."""
 
-    decisions: dict[DecisionKey, bool]
     values: dict[str, bytes | None]
     reads: set[str]
 
@@ -145,19 +144,6 @@ class Group:
         return self._greeting
 
 
-def view(values: Values, patch: Patch) -> Values:
-    """A member's view: the group's values with the member's patch laid over."""
-    if not patch:
-        return values
-    result = dict(values)
-    for key, value in patch.items():
-        if value is None:
-            result.pop(key, None)
-        else:
-            result[key] = value
-    return result
-
-
 def member_message(
     message: Mapping[str, bytes | None],
     before: Mapping[str, bytes],
@@ -180,7 +166,9 @@ def member_message(
     return result
 
 
-def moved_message(before: Values, after: Values, keys: Collection[str]) -> dict[str, bytes | None]:
+def moved_message(
+    before: Mapping[str, bytes], after: Mapping[str, bytes], keys: Collection[str]
+) -> dict[str, bytes | None]:
     """What a member that changed groups must be told: the difference of its two views."""
     result: dict[str, bytes | None] = {}
     for key in keys:

@@ -213,8 +213,8 @@ class RestrictContext:
     def visible(self, collection: str, mode: str, id: int) -> bool:
         """Whether the user may see the fields of ``mode`` of ``collection/id``."""
         key = (collection, mode, id)
-        if self.recording and self._scope:
-            note(self._kept.used_by, key, self._scope[-1])
+        if self.recording:
+            self._used(key)
         known = self._memo.get(key)
         if known is None and key not in self.base_excluded:
             known = self.base.get(key)
