@@ -37,7 +37,7 @@ from domain.autoupdate.group import (
     moved_message,
 )
 from domain.autoupdate.hashstate import decode_state, encode_state
-from domain.autoupdate.incremental import Computed, after_changes, decided_keys, from_scratch
+from domain.autoupdate.incremental import Computed, after_changes, from_scratch, judged_keys
 from domain.autoupdate.index import DependencyIndex
 from domain.autoupdate.message import Message
 from domain.autoupdate.subscription import Subscription
@@ -50,7 +50,7 @@ from domain.projector.content import calculate as calculate_content
 from domain.projector.context import SlideRegistry
 from domain.reader import Reader
 from domain.restrict import Restricter
-from domain.restrict.context import NOBODY, DecisionKey, RestrictContext
+from domain.restrict.context import DecisionKey, RestrictContext
 from domain.restrict.history import admin_meetings, history_rules
 from domain.restrict.restricter import PermissionRestricter
 from domain.snapshot import Snapshot
@@ -196,7 +196,7 @@ class Autoupdate:
             waiter = _Waiter()
             async with self._slots:
                 values, reads = await self._compute(user_id, request)
-                encoded = {key: None if value is None else encode(value) for key, value in values.items()}
+                encoded = _encoded(values)
                 message, previous = diff(previous, encoded, value_hash)
                 if message:
                     return Message(message), encode_state(previous)
@@ -506,12 +506,11 @@ class Autoupdate:
             affected: set[str] = set()
             for decision in deciding:
                 if restriction.decide(decision) != base.get(decision):
-                    affected |= decided_keys(group.keys, decision)
-                    affected.update(k for k in group.identity.targets.get(decision, ()) if k in group.keys)
+                    affected |= judged_keys(group.keys, decision, group.identity.targets)
             if group.kept is not None and not affected.isdisjoint(group.kept.expansion.follows):
                 return None
             raw = reader.get_many(affected)
-            values = {k: None if v is None else encode(v) for k, v in restriction.restrict(raw).items()}
+            values = _encoded(restriction.restrict(raw))
             return Redecided(values, set())
 
         result, reader = await run_complete_reader(self.cache, again)
@@ -534,12 +533,11 @@ class Autoupdate:
                 group.request,
                 self.limits.max_keys,
                 memo,
-                identity=NOBODY if group.owner is None else group.owner,
+                identity=group.viewer,
             )
 
         computed, reader = await run_complete_reader(self.cache, compute)
-        encoded = {key: None if value is None else encode(value) for key, value in computed.values.items()}
-        message, group.current = diff(group.current, encoded, same)
+        message, group.current = diff(group.current, _encoded(computed.values), same)
         reads = reader.reads
         if seed is not None:  # the decisions taken over were not read again: their reads count
             reads = reads | seed.deps
@@ -568,24 +566,17 @@ class Autoupdate:
                 kept,
                 changed,
                 self.limits.max_keys,
-                identity=NOBODY if group.owner is None else group.owner,
+                identity=group.viewer,
             ),
         )
         if computed is None:
             return await self._recompute(group), None
+        encoded = _encoded(computed.values)
+        message, visible = diff(group.current, encoded, same)
         current = dict(group.current)
-        message: dict[str, bytes | None] = {}
-        for key in computed.removed:
-            current.pop(key, None)  # no longer requested: forgotten silently (spec §5.3)
-        for key, value in computed.values.items():
-            if value is None:
-                if current.pop(key, None) is not None:
-                    message[key] = None
-                continue
-            value_bytes = encode(value)
-            if current.get(key) != value_bytes:
-                current[key] = value_bytes
-                message[key] = value_bytes
+        for key in (*computed.removed, *encoded):  # removed: forgotten silently (spec §5.3)
+            current.pop(key, None)
+        current.update(visible)
         group.current = current
         self._settle(group, computed)
         self._index.add(group, reader.reads)
@@ -640,6 +631,11 @@ class Autoupdate:
         self._index.remove(group)
         if self._groups.get(group.key) is group:
             del self._groups[group.key]
+
+
+def _encoded(values: Mapping[str, Any]) -> dict[str, bytes | None]:
+    """Each value encoded once (``None``: no visible value)."""
+    return {key: None if value is None else encode(value) for key, value in values.items()}
 
 
 def _patch_of(group: Group, values: dict[str, bytes | None]) -> Patch:

@@ -23,7 +23,7 @@ from domain.autoupdate.greeting import Greeting
 from domain.autoupdate.incremental import Kept
 from domain.autoupdate.subscription import Subscription
 from domain.keysbuilder import KeysRequest
-from domain.restrict.context import DecisionKey
+from domain.restrict.context import NOBODY, DecisionKey
 from domain.restrict.identity import IdentityFacts
 from domain.restrict.memo import DecisionMemo
 
@@ -136,6 +136,11 @@ class Group:
     def notify(self, changed: Iterable[str]) -> None:
         self.changed.update(key for key in changed if key in self.deps)
         self.engine._schedule(self)
+
+    @property
+    def viewer(self) -> int:
+        """Whom the group's identity facts compare with: its owner, or nobody."""
+        return NOBODY if self.owner is None else self.owner
 
     def greeting(self) -> Greeting:
         """The current view formatted for first messages (built once per view)."""

@@ -13,7 +13,7 @@ still to load) is discarded and run again, as every computation is (``compute``)
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Mapping
 from typing import Any, NamedTuple
 
 from domain.autoupdate.compute import require_existing_user
@@ -98,8 +98,7 @@ def after_changes(
     keys = expansion.key_refs
     dirty = {key for key in changed if key in keys}
     for decision in gone:
-        dirty.update(decided_keys(keys, decision))
-        dirty.update(key for key in memo.targets.get(decision, ()) if key in keys)
+        dirty |= judged_keys(keys, decision, memo.targets)
     followed = [key for key in dirty if key in expansion.follows]
     restricting = RestrictingReader(reader, restriction)
     expansion.change(restricting.get_many(followed), restricting.get_many, max_keys)
@@ -111,14 +110,19 @@ def after_changes(
     return Computed(values, removed, Kept(expansion, memo), restriction, touched)
 
 
-def decided_keys(keys: Collection[str], decision: DecisionKey) -> set[str]:
-    """The requested keys whose visibility ``decision`` is: its object's fields of that mode."""
+def judged_keys(
+    keys: Collection[str], decision: DecisionKey, targets: Mapping[DecisionKey, Iterable[str]]
+) -> set[str]:
+    """The requested keys whose value ``decision`` shapes: its object's fields of that mode
+    (their visibility) and the relation keys it filtered (``targets``)."""
     collection, mode, id = decision
-    return {
+    found = {
         key
         for key in (f"{collection}/{id}/{name}" for name in fields_of_mode(collection, mode))
         if key in keys
     }
+    found.update(key for key in targets.get(decision, ()) if key in keys)
+    return found
 
 
 def _restricted(
