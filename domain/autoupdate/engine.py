@@ -586,7 +586,7 @@ class Autoupdate:
     def _settle(self, group: Group, computed: Computed) -> None:
         """Keep a computation's result in its group."""
         group.kept = computed.kept
-        group.keys = computed.kept.expansion.key_refs.keys()
+        group.keys = computed.kept.expansion.keys
         group.identity = computed.restriction.identity()
         group.generation = self._generation
 
