@@ -110,6 +110,8 @@ def assemble(
             partial(save_counts_forever, service, instance, config.metric_save_interval)
         )
     service.background.append(partial(log_metrics_forever, service, config.metric_interval))
+    if config.autoupdate_audit > 0:
+        service.background.append(partial(engine.audit_forever, config.autoupdate_audit))
     return service
 
 

@@ -65,6 +65,7 @@ class Config:
     autoupdate_backpressure: int
     autoupdate_ssl_certificate: str
     autoupdate_ssl_keyfile: str
+    autoupdate_audit: float
     token_key: bytes = dataclasses.field(default=b"", repr=False)
     cookie_key: bytes = dataclasses.field(default=b"", repr=False)
 

@@ -60,6 +60,14 @@ def _positive_duration(text: str) -> float:
     return seconds
 
 
+def _share(text: str) -> float:
+    """A share of one core: 0 (off) up to 0.5."""
+    share = float(text)
+    if not 0 <= share <= 0.5:
+        raise ValueError("must be between 0 and 0.5")
+    return share
+
+
 _port = _int_in(1, 65535)
 _positive = _int_in(1)
 _non_negative = _int_in(0)
@@ -207,4 +215,12 @@ VARIABLES: tuple[Variable[Any], ...] = (
         str,
     ),
     Variable("AUTOUPDATE_SSL_KEYFILE", "", "Private key file of `AUTOUPDATE_SSL_CERTIFICATE`.", str),
+    Variable(
+        "AUTOUPDATE_AUDIT",
+        "0",
+        "Share of one core (for example `0.05`) for the auditor, which recomputes random open "
+        "streams from scratch, compares them with what they were sent, logs and counts a mismatch "
+        "(`autoupdate_audit_mismatches`) and sends the correction. `0` switches it off.",
+        _share,
+    ),
 )

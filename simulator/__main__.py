@@ -48,6 +48,10 @@ def main(argv: list[str] | None = None) -> int:
         from simulator import load
 
         return load.main(args.rest)
+    if command == "verify":
+        from simulator.verify import cli as verify
+
+        return verify.main(args.rest)
     return _serve(args)
 
 
@@ -72,6 +76,13 @@ def _parser() -> argparse.ArgumentParser:
     bench = commands.add_parser("bench", help="run the benchmark scenarios B1-B4", add_help=False)
     bench.add_argument("-h", "--help", action="store_true", help="options of the benchmark")
     bench.add_argument("rest", nargs=argparse.REMAINDER, help="options of the benchmark (bench --help)")
+    verify = commands.add_parser(
+        "verify",
+        help="check that open streams always equal a fresh request",
+        add_help=False,
+        prefix_chars="+",
+    )
+    verify.add_argument("rest", nargs=argparse.REMAINDER, help="options of the checker (verify --help)")
     # "+" as its only option prefix: every "--option" goes to simulator.load unparsed.
     load = commands.add_parser(
         "load",

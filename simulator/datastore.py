@@ -159,6 +159,10 @@ class MemoryDatastore:
         every field is set to None is deleted, anything else is an update. ``meta_*`` fields
         are skipped, so a ``ModifiedFields`` entry can be replayed as it is.
         """
+        return self._commit(self.events_of(changes), user_id, information, timestamp)[0]
+
+    def events_of(self, changes: dict[str, Any]) -> list[Event]:
+        """The events a writer stores for a flat change map (see :meth:`apply_changes`)."""
         by_fqid: dict[str, dict[str, Any]] = {}
         for key, value in changes.items():
             fqid, _, name = key.rpartition("/")
@@ -178,7 +182,7 @@ class MemoryDatastore:
                 events.append(Event("delete", fqid))
             else:
                 events.append(Event("update", fqid, fields))
-        return self._commit(events, user_id, information, timestamp)[0]
+        return events
 
     def load_export(self, export: dict[str, Any], *, information: Any = None) -> int:
         """Load an OpenSlides export (``collection → {"<id>": object}``) into an empty datastore

@@ -55,12 +55,12 @@ def from_scratch(
     request: KeysRequest,
     max_keys: int,
     memo: DecisionMemo | None = None,
-    identity: int | None = None,
+    viewer: int | None = None,
 ) -> Computed:
-    """The whole request for ``user_id`` (``identity``: whom identity facts compare with, if
+    """The whole request for ``user_id`` (``viewer``: whom identity facts compare with, if
     not ``user_id``); ``memo``: decisions known to hold (a seed)."""
     memo = DecisionMemo() if memo is None else memo
-    restriction = restricter.for_user(reader, user_id, memo=memo, identity=identity)
+    restriction = restricter.for_user(reader, user_id, memo=memo, viewer=viewer)
     require_existing_user(reader, user_id)
     expansion = Expansion()
     try:
@@ -81,18 +81,18 @@ def after_changes(
     kept: Kept,
     changed: Iterable[str],
     max_keys: int,
-    identity: int | None = None,
+    viewer: int | None = None,
 ) -> Computed | None:
     """The keys that may have changed after the change batch ``changed``; ``None`` if the
     computation must start from scratch: a key read outside of any decision changed, or most
     decisions are gone (a permission change), when starting over is cheaper than sorting out
-    what they touched. ``user_id`` and ``identity`` as for the kept one."""
+    what they touched. ``user_id`` and ``viewer`` as for the kept one."""
     changed = set(changed)
     memo = kept.memo.copy()
     gone = memo.invalidate(changed)
-    if gone is None or len(gone) * 2 > len(kept.memo.memo):
+    if gone is None or len(gone) * 2 > len(kept.memo.decisions):
         return None
-    restriction = restricter.for_user(reader, user_id, memo=memo, identity=identity)
+    restriction = restricter.for_user(reader, user_id, memo=memo, viewer=viewer)
     require_existing_user(reader, user_id)
     expansion = kept.expansion.copy()
     keys = expansion.key_refs

@@ -1,4 +1,5 @@
-"""The dependency index: which dependents (groups, waiting longpolls) read which key.
+"""The dependency index: which dependents (groups, members, waiting longpolls, calculated
+keys) read which key.
 
 A change batch wakes exactly the dependents that read a changed key; nobody else is touched.
 """
@@ -11,6 +12,11 @@ from typing import Protocol
 
 class Dependent(Protocol):
     deps: set[str]
+    """The keys the index has this dependent under (kept by the index)."""
+
+
+class Listener(Dependent, Protocol):
+    """A dependent that is told when a key it read changes."""
 
     def notify(self, changed: Iterable[str]) -> None:
         """Some of ``changed`` (a batch's keys) are among :attr:`deps`."""

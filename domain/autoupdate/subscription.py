@@ -59,6 +59,10 @@ class Subscription:
                 raise self.error from None
             raise
 
+    def next_nowait(self) -> Message:
+        """The next queued message (raises ``anyio.WouldBlock`` if none is queued)."""
+        return self._receive.receive_nowait()
+
     def queued(self) -> int:
         return self._receive.statistics().current_buffer_used
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 import pkgutil
 from collections.abc import Callable
+from functools import cache
 
 from domain.projector.context import Slide, SlideRegistry, Titler
 
@@ -36,6 +37,7 @@ def titler(collection: str) -> Callable[[Titler], Titler]:
     return register
 
 
+@cache
 def default_registry() -> SlideRegistry:
     """All slides and titlers (importing the slide modules once)."""
     from domain.projector import slides

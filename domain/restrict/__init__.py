@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING, Any, Protocol
 from domain.reader import Reader
 
 if TYPE_CHECKING:
-    from domain.restrict.identity import IdentityFacts, Known
-    from domain.restrict.memo import DecisionMemo
+    from domain.restrict.identity import IdentityFacts
+    from domain.restrict.memo import DecisionMemo, Inherited
 
 
 class UserRestriction(Protocol):
@@ -43,14 +43,15 @@ class Restricter(Protocol):
         self,
         reader: Reader,
         user_id: int,
-        known: Known | None = None,
-        identity: int | None = None,
+        inherited: Inherited | None = None,
+        viewer: int | None = None,
         memo: DecisionMemo | None = None,
     ) -> UserRestriction:
         """Start restricting for ``user_id`` (0: public access), reading through ``reader``;
-        ``known`` decisions (from a user of the same profile) are reused; ``identity`` is whom
-        identity facts compare with, if not ``user_id``; ``memo``: decisions of earlier
-        computations for this user, still valid, to reuse and add to."""
+        ``inherited`` decisions (of a user of the same profile) are reused but for those to
+        decide again; ``viewer`` is whom identity facts compare with, if not ``user_id``;
+        ``memo``: decisions of earlier computations for this user, still valid, to reuse and
+        add to."""
         ...
 
     def profile(self, reader: Reader, user_id: int) -> Hashable:

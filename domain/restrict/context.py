@@ -10,12 +10,12 @@ keeps, for every decision, the rule that made it and the keys it read.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Collection, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from domain.reader import Reader
-from domain.restrict.memo import PERMS, DecisionMemo, note
+from domain.restrict.memo import PERMS, DecisionMemo, Inherited, note
 from domain.restrict.memo import DecisionKey as DecisionKey
 from domain.restrict.permission import ADMIN, NOTHING, OML_RANK, UNKNOWN_OML_RANK, Permission, oml_at_least
 
@@ -66,32 +66,25 @@ class RestrictContext:
         rules: dict[tuple[str, str], Rule],
         *,
         explain: bool = False,
-        identity: int | None = None,
+        viewer: int | None = None,
         memo: DecisionMemo | None = None,
+        inherited: Inherited | None = None,
     ):
-        """``identity``: whom identity facts compare with, if not ``user_id`` (the user whose
+        """``viewer``: whom identity facts compare with, if not ``user_id`` (the user whose
         permission profile is read); ``NOBODY`` decides for a user of the same profile whom no
         fact mentions. ``memo``: decisions of earlier computations to reuse; this computation
-        adds its own to it, each with what it read (``domain.restrict.memo``)."""
+        adds its own to it, each with what it read (``domain.restrict.memo``). ``inherited``:
+        decisions of another user of the same profile that hold for this one too, but for
+        those to decide again."""
         self.reader = reader
         self._uid = user_id
-        self._me = user_id if identity is None else identity
+        self._me = user_id if viewer is None else viewer
         self._rules = rules
-        kept = memo if memo is not None else DecisionMemo()
-        self._memo: dict[tuple[str, str, int], bool] = kept.memo
-        self.base: Mapping[DecisionKey, bool] = {}
-        """Decisions known from another user's computation that hold for this user too."""
-        self.base_excluded: Collection[DecisionKey] = ()
-        self.facts: dict[DecisionKey, set[int]] = kept.facts
-        """Per decision, the user ids it compared the request user with (transitively)."""
-        self.list_facts: dict[DecisionKey, list[frozenset[int]]] = kept.list_facts
-        """Per decision, the id lists it looked the request user up in."""
-        self.opaque: set[DecisionKey] = kept.opaque
-        """Decisions that used the request user's identity in a way not recorded as a fact."""
-        self._perms: dict[int, Permission] = kept.perms
+        self.memo = memo if memo is not None else DecisionMemo()
+        """The one owner of this computation's decisions and what they depend on."""
+        self.inherited = inherited if inherited is not None else Inherited({}, set())
         self.recording = memo is not None
         """Record per decision what it read and used (only worth it when the memo is kept)."""
-        self._kept = kept
         self._scope: list[DecisionKey] = []
         """The decisions (and meeting permissions) being evaluated, innermost last."""
         self._stack: list[tuple[str, str, int]] = []
@@ -109,7 +102,7 @@ class RestrictContext:
     @property
     def user_id(self) -> int:
         """The request user's id, for uses that cannot be expressed as a fact."""
-        self.opaque.update(self._stack)
+        self.memo.opaque.update(self._stack)
         return self._uid
 
     @property
@@ -120,14 +113,14 @@ class RestrictContext:
     def is_me(self, user_id: int) -> bool:
         """Whether ``user_id`` is the request user."""
         for key in self._stack:
-            self.facts.setdefault(key, set()).add(user_id)
+            self.memo.facts.setdefault(key, set()).add(user_id)
         return user_id == self._me and user_id != 0
 
     def me_among(self, user_ids: Iterable[int]) -> bool:
         """Whether the request user is one of ``user_ids``."""
         ids = frozenset(user_ids)
         for key in self._stack:
-            self.list_facts.setdefault(key, []).append(ids)
+            self.memo.list_facts.setdefault(key, []).append(ids)
         return self._me != 0 and self._me in ids
 
     def enable_explain(self) -> None:
@@ -142,15 +135,15 @@ class RestrictContext:
             self._frames[-1].reads.append(key)
         if self.recording:
             if self._scope:
-                note(self._kept.readers, key, self._scope[-1])
+                note(self.memo.readers, key, self._scope[-1])
             else:
-                self._kept.unscoped.add(key)
+                self.memo.unscoped.add(key)
         return self.reader.get(key)
 
     def _used(self, node: DecisionKey) -> None:
         """The decision being evaluated uses ``node``'s result."""
         if self._scope:
-            note(self._kept.used_by, node, self._scope[-1])
+            note(self.memo.used_by, node, self._scope[-1])
 
     def ids(self, collection: str, id: int, field: str) -> list[int]:
         """A list of ids (relation list or ``number[]``); empty when unset."""
@@ -215,9 +208,9 @@ class RestrictContext:
         key = (collection, mode, id)
         if self.recording:
             self._used(key)
-        known = self._memo.get(key)
-        if known is None and key not in self.base_excluded:
-            known = self.base.get(key)
+        known = self.memo.decisions.get(key)
+        if known is None and key not in self.inherited.redecide:
+            known = self.inherited.decisions.get(key)
         if known is not None:
             if self._stack:
                 self._inherit(key)
@@ -244,32 +237,28 @@ class RestrictContext:
             self._scope.pop()
             if self._explain:
                 self._frames.pop()
-        self._kept.fresh.append(key)
+        self.memo.fresh.append(key)
         if key in self._tainted:
             self._tainted.discard(key)
         else:
-            self._memo[key] = frame.visible
+            self.memo.decisions[key] = frame.visible
             if self._explain:
                 self.decisions[key] = frame
         return frame.visible
 
     def _inherit(self, key: DecisionKey) -> None:
         """A decision that uses another's result depends on what that one depended on."""
-        users = self.facts.get(key)
+        memo = self.memo
+        users = memo.facts.get(key)
         if users:
             for outer in self._stack:
-                self.facts.setdefault(outer, set()).update(users)
-        lists = self.list_facts.get(key)
+                memo.facts.setdefault(outer, set()).update(users)
+        lists = memo.list_facts.get(key)
         if lists:
             for outer in self._stack:
-                self.list_facts.setdefault(outer, []).extend(lists)
-        if key in self.opaque:
-            self.opaque.update(self._stack)
-
-    @property
-    def memo(self) -> dict[DecisionKey, bool]:
-        """The decisions taken so far."""
-        return self._memo
+                memo.list_facts.setdefault(outer, []).extend(lists)
+        if key in memo.opaque:
+            memo.opaque.update(self._stack)
 
     def visible_ids(self, collection: str, mode: str, ids: Iterable[int]) -> list[int]:
         return [id for id in ids if self.visible(collection, mode, id)]
@@ -313,11 +302,11 @@ class RestrictContext:
         node = ("meeting", PERMS, meeting_id)
         if self.recording:
             self._used(node)
-        permission = self._perms.get(meeting_id)
+        permission = self.memo.perms.get(meeting_id)
         if permission is None:
             self._scope.append(node)
             try:
-                permission = self._perms[meeting_id] = self._meeting_permission(meeting_id)
+                permission = self.memo.perms[meeting_id] = self._meeting_permission(meeting_id)
             finally:
                 self._scope.pop()
         return permission

@@ -13,56 +13,45 @@ from functools import cached_property
 
 from domain.reader import Reader
 from domain.restrict.context import DecisionKey, RestrictContext
+from domain.restrict.memo import DecisionMemo
 
 
 class IdentityFacts:
-    """The decisions of one user's computation and how they depend on that user's identity.
+    """How the decisions of one computation depend on who asked: a view of its decision memo
+    (never changed after the computation ended), indexed by user only when a patch asks."""
 
-    It refers to the computation's dictionaries (never changed after it ended) and indexes
-    them by user only when a patch asks."""
-
-    def __init__(
-        self,
-        memo: dict[DecisionKey, bool],
-        facts: Mapping[DecisionKey, set[int]],
-        list_facts: Mapping[DecisionKey, list[frozenset[int]]],
-        opaque: set[DecisionKey],
-        targets: dict[DecisionKey, set[str]],
-    ) -> None:
+    def __init__(self, memo: DecisionMemo) -> None:
         self.memo = memo
-        self._facts = facts
-        self._list_facts = list_facts
-        self.opaque = opaque
-        self.targets = targets
+
+    @property
+    def decisions(self) -> Mapping[DecisionKey, bool]:
+        return self.memo.decisions
+
+    @property
+    def targets(self) -> Mapping[DecisionKey, set[str]]:
         """Relation keys whose value was filtered with a decision (at least every
         identity-dependent one)."""
-
-    @classmethod
-    def of(cls, context: RestrictContext, targets: dict[DecisionKey, set[str]]) -> IdentityFacts:
-        return cls(context.memo, context.facts, context.list_facts, context.opaque, targets)
+        return self.memo.targets
 
     @cached_property
     def by_user(self) -> dict[int, set[DecisionKey]]:
         by_user: dict[int, set[DecisionKey]] = {}
-        for decision, users in self._facts.items():
+        for decision, users in self.memo.facts.items():
             for user in users:
                 by_user.setdefault(user, set()).add(decision)
         return by_user
 
     @cached_property
     def lists(self) -> list[tuple[DecisionKey, frozenset[int]]]:
-        return [(decision, ids) for decision, all_ids in self._list_facts.items() for ids in all_ids]
+        return [(decision, ids) for decision, all_ids in self.memo.list_facts.items() for ids in all_ids]
 
     def mentioning(self, user: int) -> set[DecisionKey]:
-        """The decisions that compared with ``user`` (or used identity opaquely)."""
-        found = set(self.opaque)
+        """The decisions that compared with ``user`` (or used identity opaquely): the ones to
+        decide again for that user."""
+        found = set(self.memo.opaque)
         found |= self.by_user.get(user, set())
         found |= {decision for decision, ids in self.lists if user in ids}
         return found
-
-
-Known = tuple[Mapping[DecisionKey, bool], set[DecisionKey]]
-"""Decisions taken from another computation, and the ones among them to decide again."""
 
 
 def permission_profile(reader: Reader, user_id: int) -> Hashable:

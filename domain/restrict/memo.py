@@ -8,9 +8,9 @@ with the identity facts it recorded, is reused as it is.
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterable
+from collections.abc import Collection, Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import NamedTuple, TypeVar
 
 from domain.restrict.permission import Permission
 
@@ -33,11 +33,16 @@ class DecisionMemo:
     invalidates nothing); a computation from scratch starts a new memo.
     """
 
-    memo: dict[DecisionKey, bool] = field(default_factory=dict)
+    decisions: dict[DecisionKey, bool] = field(default_factory=dict)
+    """Each decision taken: visible or not."""
     facts: dict[DecisionKey, set[int]] = field(default_factory=dict)
+    """Per decision, the user ids it compared the request user with (transitively)."""
     list_facts: dict[DecisionKey, list[frozenset[int]]] = field(default_factory=dict)
+    """Per decision, the id lists it looked the request user up in."""
     opaque: set[DecisionKey] = field(default_factory=set)
+    """Decisions that used the request user's identity in a way not recorded as a fact."""
     perms: dict[int, Permission] = field(default_factory=dict)
+    """The user's permissions per meeting."""
     readers: dict[str, set[DecisionKey]] = field(default_factory=dict)
     """Key → the decisions (and meeting permissions) that read it."""
     used_by: dict[DecisionKey, set[DecisionKey]] = field(default_factory=dict)
@@ -55,15 +60,15 @@ class DecisionMemo:
         ``readers``, ``used_by`` and ``targets`` are shared: what a discarded computation adds
         to them only makes later invalidations more cautious."""
         return DecisionMemo(
-            dict(self.memo),
-            dict(self.facts),
-            dict(self.list_facts),
-            set(self.opaque),
-            dict(self.perms),
-            self.readers,
-            self.used_by,
-            set(self.unscoped),
-            self.targets,
+            decisions=dict(self.decisions),
+            facts=dict(self.facts),
+            list_facts=dict(self.list_facts),
+            opaque=set(self.opaque),
+            perms=dict(self.perms),
+            readers=self.readers,
+            used_by=self.used_by,
+            unscoped=set(self.unscoped),
+            targets=self.targets,
         )
 
     def invalidate(self, changed: Iterable[str]) -> set[DecisionKey] | None:
@@ -91,7 +96,7 @@ class DecisionMemo:
             if users:
                 todo.extend(users)
         for node in gone:
-            self.memo.pop(node, None)
+            self.decisions.pop(node, None)
             self.facts.pop(node, None)
             self.list_facts.pop(node, None)
             self.opaque.discard(node)
@@ -110,6 +115,14 @@ class DecisionMemo:
             for ids in self.list_facts.get(decision, ()):
                 users |= ids
         return users
+
+
+class Inherited(NamedTuple):
+    """Decisions taken for another user of the same permission profile, and the ones among
+    them to decide again for this user (those that compared with either user)."""
+
+    decisions: Mapping[DecisionKey, bool]
+    redecide: Collection[DecisionKey]
 
 
 def note(index: dict[K, set[V]], key: K, value: V) -> None:

@@ -6,8 +6,7 @@ from collections.abc import Hashable
 from typing import Any
 
 from domain.reader import Reader
-from domain.restrict.identity import Known
-from domain.restrict.memo import DecisionMemo
+from domain.restrict.memo import DecisionMemo, Inherited
 
 
 class _Visible:
@@ -32,8 +31,8 @@ class Unrestricted:
         self,
         reader: Reader,
         user_id: int,
-        known: Known | None = None,
-        identity: int | None = None,
+        inherited: Inherited | None = None,
+        viewer: int | None = None,
         memo: DecisionMemo | None = None,
     ) -> _Visible:
         return _Visible()

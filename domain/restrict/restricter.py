@@ -13,8 +13,8 @@ from typing import Any
 
 from domain.reader import Reader
 from domain.restrict.context import DecisionKey, Inconsistent, RestrictContext, Rule
-from domain.restrict.identity import IdentityFacts, Known, permission_profile
-from domain.restrict.memo import DecisionMemo, note
+from domain.restrict.identity import IdentityFacts, permission_profile
+from domain.restrict.memo import DecisionMemo, Inherited, note
 from domain.restrict.registry import all_rules
 from domain.schema import field as schema_field
 from meta.field import Field
@@ -34,14 +34,12 @@ class PermissionRestricter:
         self,
         reader: Reader,
         user_id: int,
-        known: Known | None = None,
-        identity: int | None = None,
+        inherited: Inherited | None = None,
+        viewer: int | None = None,
         memo: DecisionMemo | None = None,
     ) -> UserPermissions:
-        context = RestrictContext(reader, user_id, self.rules, identity=identity, memo=memo)
-        if known is not None:
-            context.base, context.base_excluded = known
-        return UserPermissions(context, None if memo is None else memo.targets)
+        context = RestrictContext(reader, user_id, self.rules, viewer=viewer, memo=memo, inherited=inherited)
+        return UserPermissions(context)
 
     def profile(self, reader: Reader, user_id: int) -> Hashable:
         return permission_profile(reader, user_id)
@@ -55,13 +53,9 @@ class PermissionRestricter:
 class UserPermissions:
     """Restricts values for one user in one computation."""
 
-    def __init__(self, context: RestrictContext, targets: dict[DecisionKey, set[str]] | None = None) -> None:
-        """``targets``: where to record every decision's filtered relation keys (kept with a
-        decision memo); without it only the identity-dependent ones are recorded."""
+    def __init__(self, context: RestrictContext) -> None:
         self.context = context
         self._key = ""
-        self._all_targets = targets is not None
-        self._targets: dict[DecisionKey, set[str]] = {} if targets is None else targets
 
     def restrict(self, values: dict[str, Any]) -> dict[str, Any]:
         return {key: self.value(key, value) for key, value in values.items()}
@@ -127,14 +121,18 @@ class UserPermissions:
         if reverse_field is None:
             raise Inconsistent(f"unknown relation target {collection}/{reverse}")
         decision = (collection, reverse_field.mode, id)
-        visible = self.context.visible(*decision)
+        context = self.context
+        visible = context.visible(*decision)
+        memo = context.memo
+        # Every decision's filtered relation keys are recorded when the memo is kept; else only
+        # those of the identity-dependent ones (what patches need).
         if (
-            self._all_targets
-            or decision in self.context.facts
-            or decision in self.context.list_facts
-            or decision in self.context.opaque
+            context.recording
+            or decision in memo.facts
+            or decision in memo.list_facts
+            or decision in memo.opaque
         ):
-            note(self._targets, decision, self._key)
+            note(memo.targets, decision, self._key)
         return visible
 
     def decide(self, decision: DecisionKey) -> bool:
@@ -142,7 +140,7 @@ class UserPermissions:
 
     def identity(self) -> IdentityFacts:
         """How this computation's decisions depend on who asked (for sharing it)."""
-        return IdentityFacts.of(self.context, self._targets)
+        return IdentityFacts(self.context.memo)
 
 
 def _id(key: str, value: Any) -> int:

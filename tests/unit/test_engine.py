@@ -135,6 +135,8 @@ def test_last_member_leaving_frees_the_group_and_its_index() -> None:
             "autoupdate_connections": 0,
             "autoupdate_patched_connections": 0,
             "autoupdate_watched_keys": 0,
+            "autoupdate_audit_checks": 0,
+            "autoupdate_audit_mismatches": 0,
         }
 
     asyncio.run(main())

@@ -34,7 +34,7 @@ def test_a_first_member_with_own_data_does_not_split_the_others(order: str) -> N
         datastore = FlatDatastore(data)
         engine = Autoupdate(Cache(datastore), PermissionRestricter(), workers=2, slides=default_registry())
         streams = {user: await engine.subscribe(user, request) for user in users}
-        sizes = sorted(len(group.members) for group in engine._groups.values())
+        sizes = engine.group_sizes()
         assert sizes == [1, len(OTHERS)]
         fresh = Autoupdate(Cache(datastore), PermissionRestricter(), workers=1, slides=default_registry())
         for user, stream in streams.items():

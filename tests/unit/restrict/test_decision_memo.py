@@ -66,8 +66,8 @@ def decide(data: dict[str, Any], memo: DecisionMemo, user_id: int = 1) -> dict[s
 def test_a_change_forgets_the_decisions_that_read_it_and_those_that_used_them() -> None:
     memo = DecisionMemo()
     decide(world(), memo)
-    assert memo.memo[("motion", "C", 3)] is True
-    assert memo.memo[("motion_submitter", "A", 8)] is True
+    assert memo.decisions[("motion", "C", 3)] is True
+    assert memo.decisions[("motion_submitter", "A", 8)] is True
 
     gone = memo.copy().invalidate(["motion_state/7/restrictions"])
 
@@ -107,14 +107,14 @@ def test_decisions_taken_again_after_forgetting_equal_decisions_from_scratch() -
 def test_an_unrelated_change_forgets_nothing_and_a_copy_leaves_the_original_alone() -> None:
     memo = DecisionMemo()
     decide(world(), memo)
-    decisions = dict(memo.memo)
+    decisions = dict(memo.decisions)
 
     copy = memo.copy()
     assert copy.invalidate(["motion/3/title", "user/99/username"]) == set()
     copy.forget([("motion", "C", 3)])
 
-    assert memo.memo == decisions
-    assert ("motion", "C", 3) not in copy.memo
+    assert memo.decisions == decisions
+    assert ("motion", "C", 3) not in copy.decisions
 
 
 def test_users_of_names_the_users_identity_dependent_decisions_compared_with() -> None:

@@ -1,0 +1,115 @@
+"""The groups of one engine: finding, creating and dropping them, and what they share.
+
+A group is found by (request fingerprint, permission profile), or, for a member whose view is
+no patch of its group's, by that group and the member. A group without members stays a while
+(``idle_seconds``), so a reconnecting client or a ``single`` request finds it computed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Coroutine, Hashable, Iterator
+from typing import Any
+
+from domain.autoupdate.group import Group, Seed, State
+from domain.autoupdate.index import DependencyIndex
+from domain.cache import Cache
+from domain.keysbuilder import KeysRequest
+from domain.restrict import Restricter
+
+
+class Groups:
+    """Every group of the engine, and the parts they share."""
+
+    def __init__(
+        self,
+        cache: Cache,
+        restricter: Restricter,
+        index: DependencyIndex,
+        *,
+        workers: int,
+        max_keys: int,
+        idle_seconds: float,
+    ) -> None:
+        self.cache = cache
+        self.restricter = restricter
+        self.index = index
+        self.max_keys = max_keys
+        self.idle_seconds = idle_seconds
+        self.slots = asyncio.Semaphore(max(1, workers))
+        """Rounds running at once (``CONCURENT_WORKER``); meeting admins skip the queue."""
+        self.generation = 0
+        """Change batches applied so far: a seed is valid while this is unchanged."""
+        self._groups: dict[Hashable, Group] = {}
+        self.tasks: set[asyncio.Task[None]] = set()
+
+    def __iter__(self) -> Iterator[Group]:
+        return iter(list(self._groups.values()))
+
+    def __len__(self) -> int:
+        return len(self._groups)
+
+    def get(self, request: KeysRequest, profile: Hashable, representative: int) -> Group:
+        """The group of ``request`` and ``profile`` (created for ``representative`` if new)."""
+        return self._found((request.fingerprint, profile), representative, profile, request)
+
+    def of_profile(self, group: Group, profile: Hashable, user_id: int) -> Group:
+        """The group of ``group``'s request for a member whose profile is now ``profile``."""
+        return self.get(group.request, profile, user_id)
+
+    def own_group(self, group: Group, user_id: int) -> Group:
+        """The group of one user whose view is no patch of ``group``'s; its first computation
+        starts from ``group``'s decisions that do not depend on who asks."""
+        key = (group.key, user_id)
+        seed = None
+        if key not in self._groups and group.identity is not None and group.kept is not None:
+            redecide = group.identity.mentioning(user_id)
+            seed = Seed(group.kept.memo, redecide, self.generation, set(group.deps))
+        return self._found(key, user_id, group.profile, group.request, owner=user_id, seed=seed)
+
+    def _found(
+        self,
+        key: Hashable,
+        representative: int,
+        profile: Hashable,
+        request: KeysRequest,
+        owner: int | None = None,
+        seed: Seed | None = None,
+    ) -> Group:
+        group = self._groups.get(key)
+        if group is None:
+            group = self._groups[key] = Group(self, key, representative, profile, request, owner, seed)
+            self.spawn(group.run())
+        return group
+
+    def spawn(self, coroutine: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.get_running_loop().create_task(coroutine)
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
+
+    def busy(self, group: Group) -> None:
+        """``group`` has members again: it is no longer dropped when idle."""
+        if group.idle_timer is not None:
+            group.idle_timer.cancel()
+            group.idle_timer = None
+
+    def unused(self, group: Group) -> None:
+        """``group`` has no members: drop it after ``idle_seconds`` unless one comes back."""
+        if group.state is not State.CURRENT or group.members or group.joiners:
+            return
+        if self.idle_seconds <= 0:
+            group.end()
+        elif group.idle_timer is None:
+            group.idle_timer = asyncio.get_running_loop().call_later(self.idle_seconds, self._expire, group)
+
+    def _expire(self, group: Group) -> None:
+        group.idle_timer = None
+        if group.state is State.CURRENT and not group.members and not group.joiners:
+            group.end()
+
+    def drop(self, group: Group) -> None:
+        """Forget an ended group."""
+        self.busy(group)
+        self.index.remove(group)
+        if self._groups.get(group.key) is group:
+            del self._groups[group.key]
