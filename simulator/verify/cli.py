@@ -108,7 +108,10 @@ async def _run(export: dict[str, Any], source: str, args: argparse.Namespace) ->
                 flush=True,
             )
     elapsed = time.monotonic() - started
-    print(f"streams opened: {stats.streams}; comparisons with a fresh computation: {stats.checks}")
+    print(
+        f"streams opened: {stats.streams}; comparisons with a fresh computation: {stats.checks} streams,"
+        f" {stats.singles} single requests"
+    )
     print(f"  ({stats.keys} requested keys; {stats.ended} streams ended with the error a fresh request gets)")
     print("users connected, by kind: " + ", ".join(f"{k} {n}" for k, n in kinds.most_common()))
     print("writes, by kind: " + ", ".join(f"{k} {n}" for k, n in write_kinds.most_common()))

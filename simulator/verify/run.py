@@ -63,6 +63,8 @@ class Stats:
     """Requested keys in those comparisons."""
     ended: int = 0
     """Streams that ended with an error a fresh request also gets (a user deleted, …)."""
+    singles: int = 0
+    """``single`` requests compared with a fresh computation."""
 
 
 @dataclass
@@ -103,12 +105,12 @@ async def run_case(export: dict[str, Any], case: Case, stats: Stats | None = Non
                     continue
                 if not await _settled(engine):
                     return Failure(number, 0, 0, f"engine did not settle within {SETTLE_SECONDS:.0f} s")
-                failure = await _check(datastore, requests, streams, number, stats)
+                failure = await _check(engine, datastore, requests, streams, number, stats)
             if failure is not None:
                 return failure
         if not await _settled(engine):
             return Failure(len(case.steps), 0, 0, f"engine did not settle within {SETTLE_SECONDS:.0f} s")
-        return await _check(datastore, requests, streams, len(case.steps), stats)
+        return await _check(engine, datastore, requests, streams, len(case.steps), stats)
     finally:
         await engine.close()
 
@@ -180,7 +182,12 @@ async def fresh_values(
 
 
 async def _check(
-    datastore: MemoryDatastore, requests: list[KeysRequest], streams: list[_Stream], number: int, stats: Stats
+    engine: Autoupdate,
+    datastore: MemoryDatastore,
+    requests: list[KeysRequest],
+    streams: list[_Stream],
+    number: int,
+    stats: Stats,
 ) -> Failure | None:
     fresh_by: dict[tuple[int, int], dict[str, Any] | ClientError] = {}
     for stream in streams:
@@ -214,6 +221,22 @@ async def _check(
         stats.keys += len(fresh)
         # A client forgets what it no longer requests (it follows the relations itself).
         stream.state = {key: value for key, value in stream.state.items() if key in fresh}
+    for (user, request), fresh in fresh_by.items():  # ``single`` answers from the same groups
+        if isinstance(fresh, ClientError):
+            continue
+        answer = await asyncio.wait_for(
+            engine.single(user, requests[request % len(requests)]), SETTLE_SECONDS
+        )
+        expected = {key: value for key, value in fresh.items() if value is not None}
+        single = answer.decoded()
+        if single != expected:
+            differences = {
+                key: (single.get(key, _ABSENT), expected.get(key, _ABSENT))
+                for key in single.keys() | expected.keys()
+                if single.get(key) != expected.get(key)
+            }
+            return Failure(number, user, request, "single differs", differences)
+        stats.singles += 1
     return None
 
 
