@@ -102,6 +102,10 @@ class MemoryDatastore:
     async def newest_position(self) -> int:
         return len(self._positions)
 
+    def current(self, fqid: str) -> Object | None:
+        """The object as it is now, or None; read-only (shared with the stored history)."""
+        return self._models.get(fqid)
+
     async def history_information(self, fqid: str) -> list[HistoryEntry] | None:
         """Positions that touched ``fqid`` and carry information, ascending (spec A7)."""
         events = self._events.get(fqid)

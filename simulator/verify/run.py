@@ -3,7 +3,8 @@
 The engine gets each write the way production gets it: the simulated datastore writer stores
 the events and produces the ``ModifiedFields`` entry, which is parsed as the Redis adapter's
 entries are. The reference is the plain computation (resolve the request, restrict every
-value) for the user, on a cache of its own: no groups, patches, memo or expansion involved.
+value) for the user, read straight from the datastore: no cache, groups, patches, memo or
+expansion involved.
 """
 
 from __future__ import annotations
@@ -15,13 +16,15 @@ from typing import Any
 import msgspec
 
 from domain.autoupdate import Autoupdate
-from domain.autoupdate.compute import run_complete, user_values
+from domain.autoupdate.compute import user_values
 from domain.autoupdate.subscription import Subscription
 from domain.cache import Cache
 from domain.changes import parse_changes
 from domain.errors import ClientError
 from domain.keysbuilder import KeysRequest
+from domain.projector.content import calculate as calculate_content
 from domain.projector.registry import default_registry
+from domain.reader import Reader
 from domain.restrict.restricter import PermissionRestricter
 from simulator.datastore import MemoryDatastore
 from simulator.verify.case import Case, Connect, Disconnect, Write
@@ -169,16 +172,32 @@ async def fresh_values(
 ) -> dict[str, Any] | ClientError:
     """What a fresh computation gives: every requested key with its value (``None``: no
     visible value), or the error a fresh request would get."""
-    engine = Autoupdate(Cache(datastore), PermissionRestricter(), workers=1, slides=default_registry())
+    reader = Reader(_Current(datastore))
     try:
-        values, _ = await run_complete(
-            engine.cache, lambda reader: user_values(reader, engine.restricter, user, request, MAX_KEYS)
-        )
+        values = user_values(reader, PermissionRestricter(), user, request, MAX_KEYS)
     except ClientError as error:
         return error
-    finally:
-        await engine.close()
     return {key: _plain(value) for key, value in values.items()}
+
+
+class _Current:
+    """The datastore's objects as they are now, for the reference computation: read directly,
+    so it never runs again for objects to load; slide contents are calculated when read."""
+
+    def __init__(self, datastore: MemoryDatastore) -> None:
+        self._datastore = datastore
+        self._contents: dict[str, Any] = {}
+
+    def lookup(self, fqid: str) -> dict[str, Any] | None:
+        obj = self._datastore.current(fqid)
+        if obj is None or not fqid.startswith("projection/"):
+            return obj
+        if fqid not in self._contents:
+            self._contents[fqid] = None  # while it is calculated, the projection reads without it
+            projection = int(fqid.partition("/")[2])
+            self._contents[fqid] = calculate_content(Reader(self), projection, default_registry())
+        content = self._contents[fqid]
+        return obj if content is None else {**obj, "content": content}
 
 
 async def _check(
