@@ -5,9 +5,9 @@ structure-level slides share.
 
 from __future__ import annotations
 
-import re
 from typing import Any, NamedTuple
 
+from domain.atoi import atoi
 from domain.projector.context import (
     InvalidKey,
     Projection,
@@ -16,9 +16,6 @@ from domain.projector.context import (
 )
 from domain.projector.registry import slide
 from domain.projector.users import load_user
-
-_GO_INT = re.compile(r"[+-]?[0-9]+")
-_INT64 = 1 << 63
 
 _SPEAKER_FIELDS = (
     "meeting_user_id",
@@ -39,9 +36,10 @@ def meeting_id_of(content_object_id: str) -> int:
     The id is parsed like Go's ``strconv.Atoi`` (sign allowed, no spaces or underscores, within
     int64), so the same content objects are accepted as upstream."""
     collection, _, raw_id = content_object_id.partition("/")
-    if collection != "meeting" or not _GO_INT.fullmatch(raw_id) or not -_INT64 <= int(raw_id) < _INT64:
+    meeting_id = atoi(raw_id)
+    if collection != "meeting" or meeting_id is None:
         raise SlideError(f"invalid content object {content_object_id!r}, expected a meeting")
-    return int(raw_id)
+    return meeting_id
 
 
 def get_los_id(ctx: SlideContext, content_object_id: str) -> tuple[int, int]:

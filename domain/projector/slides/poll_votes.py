@@ -13,15 +13,12 @@ Upstream panics on an entitled user whose ``user_id``/``user_merged_into_id`` is
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterator
 from typing import Any, NamedTuple
 
+from domain.atoi import atoi
 from domain.projector.context import SlideContext, SlideError, as_int, as_str
 from domain.projector.users import poll_user
-
-INT_KEY = re.compile(r"[+-]?[0-9]+")
-"""A JSON object key that upstream decodes as an integer map key (Go ``strconv.ParseInt``)."""
 
 
 class Option(NamedTuple):
@@ -186,11 +183,12 @@ def _parse_live_votes(live_votes: Any) -> dict[int, tuple[Any, str]]:
         raise SlideError(f"live_votes must be an object, got {live_votes!r}")
     votes: dict[int, tuple[Any, str]] = {}
     for key, data in live_votes.items():
-        if not INT_KEY.fullmatch(key):
+        user_id = atoi(key)  # upstream decodes an integer map key (Go ``strconv.ParseInt``)
+        if user_id is None:
             raise SlideError(f"live_votes: user id {key!r} is not an integer")
         vote = _decode_vote(as_str(data, f"live_votes/{key}"), key)
         if vote is not None:
-            votes[int(key)] = vote
+            votes[user_id] = vote
     return votes
 
 
