@@ -153,6 +153,16 @@ class Fields(Mapping[str, Any]):
         return self.decode(field, as_strs)
 
 
+def option_flag(options: Any, name: str) -> bool:
+    """The boolean projection option ``name`` (unset: false); options must be an object or
+    null, as upstream decodes them (spec §3.1)."""
+    if options is None:
+        return False
+    if not isinstance(options, dict):
+        raise SlideError(f"projection options: expected an object, got {options!r}")
+    return as_bool(options.get(name), f"projection options: {name}")
+
+
 def as_int(value: Any, key: str = "") -> int:
     """An integer; integral floats such as ``60.0`` are accepted (spec P3, D7)."""
     if value is None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any, NamedTuple
 
-from domain.projector.context import Projection, SlideContext, SlideError, as_bool
+from domain.projector.context import Projection, SlideContext, option_flag
 from domain.projector.registry import slide
 
 ITEM_FIELDS = (
@@ -33,22 +33,13 @@ def agenda_item_list(ctx: SlideContext, projection: Projection) -> dict[str, Any
     coid = projection.content_object_id
     meeting = ctx.obj(coid, "agenda_item_ids", "agenda_show_internal_items_on_projector")
     show_internal = meeting.get_bool("agenda_show_internal_items_on_projector")
-    only_main_items = _only_main_items(projection.options)
+    only_main_items = option_flag(projection.options, "only_main_items")
     items = []
     for item_id in meeting.get_ids("agenda_item_ids") or []:
         item = _shown_item(ctx, item_id, show_internal, only_main_items, projection.meeting_id)
         if item is not None:
             items.append(item)
     return {"items": _flatten(items)}
-
-
-def _only_main_items(options: Any) -> bool:
-    """``options.only_main_items``; options must be an object or null, as upstream decodes them."""
-    if options is None:
-        return False
-    if not isinstance(options, dict):
-        raise SlideError(f"options: expected an object, got {options!r}")
-    return as_bool(options.get("only_main_items"), "options/only_main_items")
 
 
 def _shown_item(

@@ -13,7 +13,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from domain.projector.context import Fields, Projection, SlideContext, SlideError, as_bool, as_str
+from domain.projector.context import (
+    Fields,
+    Projection,
+    SlideContext,
+    SlideError,
+    as_bool,
+    as_str,
+    option_flag,
+)
 from domain.projector.registry import slide
 from domain.projector.slides.poll_votes import Option, single_votes
 
@@ -58,7 +66,7 @@ def poll(ctx: SlideContext, projection: Projection) -> dict[str, Any]:
     options = _options(ctx, values.get_ids("option_ids"), published, projection)
     live_voting_enabled = values.get_bool("live_voting_enabled")
     votes: dict[str, Any] = {}
-    if _single_votes(projection.options):
+    if option_flag(projection.options, "single_votes"):
         votes = single_votes(
             ctx,
             poll_id,
@@ -103,15 +111,6 @@ def _state_fields(ctx: SlideContext, coid: str, published: bool) -> tuple[str, .
     if ctx.get_bool(f"{coid}/live_voting_enabled", must=True):
         return LIVE_FIELDS
     return ()
-
-
-def _single_votes(options: Any) -> bool:
-    """The projection option ``single_votes``; options that are not an object fail (spec §3.1)."""
-    if options is None:
-        return False
-    if not isinstance(options, dict):
-        raise SlideError(f"projection options must be an object, got {options!r}")
-    return as_bool(options.get("single_votes"), "options.single_votes")
 
 
 def _options(
