@@ -82,7 +82,7 @@ def small_meeting() -> dict[str, Any]:
 class Writer:
     """``postgres_writer.write`` in one transaction, then ``XADD ModifiedFields`` of its result."""
 
-    def __init__(self, conn: Any, redis: Redis) -> None:
+    def __init__(self, conn: asyncpg.Connection, redis: Redis) -> None:
         self.conn = conn
         self.redis = redis
 
