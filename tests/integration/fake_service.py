@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import http.server
 import threading
-from typing import Any
+from typing import Any, Self
 
 from tests.integration.servers import free_port
 
@@ -20,12 +20,19 @@ class QuietHandler(http.server.BaseHTTPRequestHandler):
 
 class FakeService:
     """Serves :meth:`handler` on ``port`` (a free one unless given) between ``start()`` and
-    ``stop()``; both may be called again."""
+    ``stop()``, both of which may be called again; as a context manager, within the block."""
 
     def __init__(self, port: int | None = None) -> None:
         self.port = port or free_port()
         self._server: http.server.ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
+
+    def __enter__(self) -> Self:
+        self.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
 
     def handler(self) -> type[QuietHandler]:
         """The handler class; it reaches this service through a closure."""

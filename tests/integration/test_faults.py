@@ -60,7 +60,7 @@ from tests.integration.deployment import (
 )
 from tests.integration.fake_service import FakeService, QuietHandler
 from tests.integration.servers import PostgresServer
-from tests.integration.test_security import ScriptedAuth, scripted
+from tests.integration.test_security import ScriptedAuth
 
 pytestmark = pytest.mark.integration
 
@@ -144,16 +144,14 @@ class FakeVotes(FakeService):
 
 @pytest.fixture(scope="module")
 def votes() -> Iterator[FakeVotes]:
-    fake = FakeVotes()
-    fake.start()
-    yield fake
-    fake.stop()
+    with FakeVotes() as fake:
+        yield fake
 
 
 @pytest.fixture(scope="module")
 def auth() -> Iterator[ScriptedAuth]:
     """Answers every refresh with 200 and ``new_token`` (set by each test) until stopped."""
-    with scripted(200) as scripted_auth:
+    with ScriptedAuth(200) as scripted_auth:
         yield scripted_auth
 
 

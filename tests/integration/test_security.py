@@ -89,20 +89,10 @@ class ScriptedAuth(FakeService):
         return Handler
 
 
-@contextlib.contextmanager
-def scripted(status: int = 403, new_token: str = "", port: int | None = None) -> Iterator[ScriptedAuth]:
-    auth = ScriptedAuth(status, new_token, port)
-    auth.start()
-    try:
-        yield auth
-    finally:
-        auth.stop()
-
-
 @pytest.fixture(scope="module")
 def refusing_auth() -> Iterator[ScriptedAuth]:
     """Refuses every refresh with 403, as the auth service does for a session it does not know."""
-    with scripted(403) as auth:
+    with ScriptedAuth(403) as auth:
         yield auth
 
 
