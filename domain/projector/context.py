@@ -128,14 +128,18 @@ class Fields(Mapping[str, Any]):
     def __len__(self) -> int:
         return len(self._values)
 
+    def key(self, field: str) -> str:
+        """The key of ``field``, as errors name it."""
+        return f"{self.fqid}/{field}"
+
     def decode(self, field: str, convert: Callable[[Any, str], T]) -> T:
         """The field decoded by ``convert`` (one of the ``as_*`` functions)."""
-        return convert(self._values[field], f"{self.fqid}/{field}")
+        return convert(self._values[field], self.key(field))
 
     def optional(self, field: str, convert: Callable[[Any, str], T]) -> T | None:
         """``None`` for a field unset or not read, else the decoded value (upstream: a pointer field)."""
         value = self._values.get(field)
-        return None if value is None else convert(value, f"{self.fqid}/{field}")
+        return None if value is None else convert(value, self.key(field))
 
     def get_int(self, field: str) -> int:
         return self.decode(field, as_int)
