@@ -68,11 +68,10 @@ def can_see_own(ctx: RestrictContext, id: int) -> bool:
     restrictions apply as an OR: any listed permission held in the motion's meeting, or being
     a submitter if ``is_submitter`` is listed; no restrictions let everyone through.
     """
-    meeting = ctx.meeting_of("motion", id)
+    meeting = ctx.target("motion", id, "meeting_id")
     perms = ctx.perms(meeting)
     if perms.is_admin:
         return True
-    ctx.target("motion", id, "meeting_id")  # for others, the meeting must exist
     if not perms.has("motion.can_see"):
         if ctx.flag("meeting", meeting, "locked_from_inside"):
             return False
