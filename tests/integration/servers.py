@@ -34,7 +34,10 @@ from simulator.local_servers import (
 )
 
 __all__ = [
+    "DATABASE",
+    "PASSWORD",
     "SCHEMA",
+    "USER",
     "PostgresServer",
     "RedisServer",
     "ServerError",
