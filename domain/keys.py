@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from domain.atoi import atoi
 from domain.schema import is_valid_collection_field
 
 Key = str
@@ -23,15 +24,7 @@ def parse_key(text: str) -> tuple[str, int, str]:
     collection, raw_id, name = text[:first], text[first + 1 : last], text[last + 1 :]
     if not is_valid_collection_field(collection, name):
         raise KeyParseError(f"invalid key: {text}")
-    return collection, _atoi(raw_id), name
-
-
-def _atoi(text: str) -> int:
-    try:
-        value = int(text, 10)
-    except ValueError:
-        return 0
-    return value if text.strip() == text and "_" not in text else 0
+    return collection, atoi(raw_id) or 0, name
 
 
 def make_key(collection: str, id: int, field: str) -> Key | None:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from adapters.http.app import AutoupdateApp
+from adapters.http.asgi import Message
 from adapters.http.service import Service
 
 
@@ -58,7 +59,7 @@ async def call(
     gone = asyncio.Event()
     sent_body = False
 
-    async def receive() -> dict[str, Any]:
+    async def receive() -> Message:
         nonlocal sent_body
         if not sent_body:
             sent_body = True
@@ -66,7 +67,7 @@ async def call(
         await gone.wait()
         return {"type": "http.disconnect"}
 
-    async def send(message: dict[str, Any]) -> None:
+    async def send(message: Message) -> None:
         if message["type"] == "http.response.start":
             response.status = message["status"]
             response.headers = {k.decode(): v.decode() for k, v in message.get("headers", [])}

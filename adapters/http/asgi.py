@@ -9,7 +9,6 @@ Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
-ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 OCTET_STREAM = b"application/octet-stream"
 NO_STORE = (b"cache-control", b"no-store, max-age=0")

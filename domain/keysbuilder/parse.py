@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import Any, cast
 
+from domain.atoi import INT64
 from domain.errors import InvalidError, LimitError
 from domain.keys import KeyParseError, parse_key
 from domain.keysbuilder.go_json import NestingTooDeep, TypeMismatch, decode_first, is_blank, json_kind
@@ -20,7 +21,6 @@ from domain.keysbuilder.request import KINDS, FieldRequest, Fields, KeyRequest, 
 from domain.schema import is_valid_collection_field
 
 DEFAULT_MAX_DEPTH = 16
-_INT64 = 1 << 63
 
 
 def parse_many(body: bytes, *, max_depth: int = DEFAULT_MAX_DEPTH) -> KeysRequest:
@@ -191,7 +191,7 @@ def _ids(value: Any) -> tuple[list[int] | None, TypeMismatch | None]:
     ids: list[int] = []
     error: TypeMismatch | None = None
     for item in value:
-        if item is None or (type(item) is int and -_INT64 <= item < _INT64):
+        if item is None or (type(item) is int and -INT64 <= item < INT64):
             ids.append(item or 0)
             continue
         ids.append(0)

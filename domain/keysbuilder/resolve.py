@@ -8,11 +8,11 @@ themselves (a client needs ``user/1/organization_id`` to find ``organization/1/n
 
 from __future__ import annotations
 
-import re
 import sys
 from collections.abc import Iterator
 from typing import Any
 
+from domain.atoi import atoi
 from domain.errors import InvalidKeyError, LimitError, ValueError_
 from domain.keys import make_key
 from domain.keysbuilder.go_json import json_kind
@@ -20,7 +20,6 @@ from domain.keysbuilder.request import FieldRequest, Fields, KeysRequest
 from domain.reader import ValueReader
 
 DEFAULT_MAX_KEYS = 1_000_000
-_ATOI = re.compile(r"[+-]?[0-9]+")
 
 
 def resolve(request: KeysRequest, reader: ValueReader, *, max_keys: int = DEFAULT_MAX_KEYS) -> list[str]:
@@ -104,9 +103,10 @@ def targets(key: str, description: FieldRequest, value: Any) -> Iterator[tuple[s
 
 def _generic(key: str, fqid: str) -> tuple[str, int]:
     collection, _, raw_id = fqid.partition("/")
-    if not _ATOI.fullmatch(raw_id):
+    id = atoi(raw_id)
+    if id is None:
         raise ValueError_(f'invalid value in key {key}. Got string "{fqid}", expected collection/id')
-    return collection, int(raw_id)
+    return collection, id
 
 
 def _value_error(key: str, value: Any, expected: str) -> ValueError_:

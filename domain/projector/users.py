@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
-from domain.projector.context import SlideContext, SlideError, as_ids, as_int, as_str
+from domain.projector.context import SlideContext, SlideError
 
 
 class User(NamedTuple):
@@ -48,15 +48,15 @@ def load_user(ctx: SlideContext, user_id: int, meeting_id: int) -> User:
     """The user ``user_id`` (FAIL if missing or without any name) with its levels in ``meeting_id``."""
     fqid = f"user/{user_id}"
     values = ctx.obj(fqid, "username", "title", "first_name", "last_name", "meeting_user_ids")
-    username = as_str(values["username"], f"{fqid}/username")
-    first_name = as_str(values["first_name"], f"{fqid}/first_name")
-    last_name = as_str(values["last_name"], f"{fqid}/last_name")
+    username = values.get_str("username")
+    first_name = values.get_str("first_name")
+    last_name = values.get_str("last_name")
     if not (first_name or last_name or username):
         raise SlideError(f"{fqid}: neither firstName, lastName nor username found")
-    meeting_user_ids = as_ids(values["meeting_user_ids"], f"{fqid}/meeting_user_ids")
+    meeting_user_ids = values.get_ids("meeting_user_ids")
     return User(
         username=username,
-        title=as_str(values["title"], f"{fqid}/title"),
+        title=values.get_str("title"),
         first_name=first_name,
         last_name=last_name,
         meeting_id=meeting_id,
@@ -84,8 +84,8 @@ def poll_user(ctx: SlideContext, user_id: int) -> dict[str, Any]:
     """The poll's user object: the id and each name field that is set (a stored "" included)."""
     fqid = f"user/{user_id}"
     values = ctx.obj(fqid, "id", "title", "first_name", "last_name")
-    result: dict[str, Any] = {"id": as_int(values["id"], f"{fqid}/id")}
+    result: dict[str, Any] = {"id": values.get_int("id")}
     for field in ("title", "first_name", "last_name"):
         if values[field] is not None:
-            result[field] = as_str(values[field], f"{fqid}/{field}")
+            result[field] = values.get_str(field)
     return result

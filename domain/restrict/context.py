@@ -3,8 +3,8 @@
 Rules read data only through this context (which reads through the engine's recording
 :class:`~domain.reader.Reader`, so every read becomes a dependency) and ask it for other
 decisions. Decisions are memoized per ``(collection, mode, id)`` and meeting permissions per
-meeting, so a request evaluates each decision once. With ``explain=True`` the context also
-keeps, for every decision, the rule that made it and the keys it read.
+meeting, so a request evaluates each decision once. After :meth:`RestrictContext.enable_explain`
+the context also keeps, for every decision, the rule that made it and the keys it read.
 """
 
 from __future__ import annotations
@@ -65,7 +65,6 @@ class RestrictContext:
         user_id: int,
         rules: dict[tuple[str, str], Rule],
         *,
-        explain: bool = False,
         viewer: int | None = None,
         memo: DecisionMemo | None = None,
         inherited: Inherited | None = None,
@@ -90,7 +89,7 @@ class RestrictContext:
         self._stack: list[tuple[str, str, int]] = []
         self._tainted: set[tuple[str, str, int]] = set()
         self.warnings: dict[str, None] = {}
-        self._explain = explain
+        self._explain = False
         self._frames: list[Decision] = []
         self.decisions: dict[tuple[str, str, int], Decision] = {}
 
@@ -173,6 +172,17 @@ class RestrictContext:
         value = self.required(collection, id, field)
         if type(value) is not int or value <= 0:
             raise Inconsistent(f"{collection}/{id}/{field} is not an id: {value!r}")
+        return value
+
+    def target(self, collection: str, id: int, field: str, target: str = "", *, required: bool = True) -> int:
+        """The id in the relation ``field`` of ``collection/id``, whose target object (in
+        ``target``, by default the field's name without ``_id``) must exist, else the data is
+        inconsistent (upstream raises). Unless ``required``, the relation may be unset: 0."""
+        value = self.required_id(collection, id, field) if required else self.id(collection, id, field)
+        if value:
+            target = target or field.removesuffix("_id")
+            if not self.exists(target, value):
+                raise Inconsistent(f"{collection}/{id}/{field} points to missing {target}/{value}")
         return value
 
     def flag(self, collection: str, id: int, field: str) -> bool:
@@ -259,9 +269,6 @@ class RestrictContext:
                 memo.list_facts.setdefault(outer, []).extend(lists)
         if key in memo.opaque:
             memo.opaque.update(self._stack)
-
-    def visible_ids(self, collection: str, mode: str, ids: Iterable[int]) -> list[int]:
-        return [id for id in ids if self.visible(collection, mode, id)]
 
     def any_visible(self, collection: str, mode: str, ids: Iterable[int]) -> bool:
         return any(self.visible(collection, mode, id) for id in ids)

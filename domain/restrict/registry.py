@@ -6,7 +6,7 @@ import importlib
 import pkgutil
 from collections.abc import Callable
 
-from domain.restrict.context import Rule
+from domain.restrict.context import RestrictContext, Rule
 
 RULES: dict[tuple[str, str], Rule] = {}
 
@@ -22,6 +22,11 @@ def rule(collection: str, *modes: str) -> Callable[[Rule], Rule]:
         return function
 
     return register
+
+
+def never(ctx: RestrictContext, id: int) -> bool:
+    """The rule of fields nobody may see, not even superadmins (read by the backend only)."""
+    return False
 
 
 def all_rules() -> dict[tuple[str, str], Rule]:

@@ -27,9 +27,10 @@ from simulator.bench.fanout import b2, b3, open_streams
 from simulator.bench.measure import BenchError, Target, Writer
 from simulator.bench.report import Result, code_version, record
 from simulator.bench.scenarios import b1, b4
-from simulator.bench.servers import LocalServers, ServerError
+from simulator.bench.servers import LocalServers
 from simulator.bench.writes import Change, Meeting, create_events
 from simulator.generate import generate_meeting
+from simulator.local_servers import ServerError
 
 SCHEMA = Path(postgres_writer.__file__).with_name("datastore_schema.sql")
 SCENARIOS = ("b1", "b2", "b3", "b4")

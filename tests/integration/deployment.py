@@ -11,13 +11,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import http.server
 import json
 import os
 import signal
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import AsyncIterator, Awaitable, Iterator
 from dataclasses import dataclass
@@ -32,6 +30,7 @@ from redis.asyncio import Redis
 from adapters.postgres_writer import WriteEvent, write
 from simulator.generate import generate_meeting
 from simulator.tokens import DevCredentials
+from tests.integration.fake_service import FakeService, QuietHandler
 from tests.integration.servers import PostgresServer, RedisServer, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -82,7 +81,7 @@ def small_meeting() -> dict[str, Any]:
 class Writer:
     """``postgres_writer.write`` in one transaction, then ``XADD ModifiedFields`` of its result."""
 
-    def __init__(self, conn: Any, redis: Redis) -> None:
+    def __init__(self, conn: asyncpg.Connection, redis: Redis) -> None:
         self.conn = conn
         self.redis = redis
 
@@ -118,15 +117,19 @@ def list_update(fqid: str, *, add: dict[str, list[Any]] | None = None, remove: A
 # The fake auth service.
 
 
-class FakeAuth:
+class FakeAuth(FakeService):
     """``POST /internal/auth/authenticate`` answers 200 with ``Authentication: <new_token>``."""
 
     def __init__(self) -> None:
+        super().__init__()
         self.new_token = ""
         self.requests: list[tuple[str, str, dict[str, str]]] = []
+        self.start()
+
+    def handler(self) -> type[QuietHandler]:
         auth = self
 
-        class Handler(http.server.BaseHTTPRequestHandler):
+        class Handler(QuietHandler):
             def do_POST(self) -> None:
                 auth.requests.append(("POST", self.path, dict(self.headers.items())))
                 if self.path != "/internal/auth/authenticate":
@@ -137,18 +140,10 @@ class FakeAuth:
                 self.send_header("Content-Length", "0")
                 self.end_headers()
 
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-        self._server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.port: int = self._server.server_address[1]
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-        self._thread.start()
+        return Handler
 
     def close(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(timeout=5)
+        self.stop()
 
 
 # The service process.

@@ -28,7 +28,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
-import http.server
 import json
 import queue
 import socket
@@ -59,8 +58,9 @@ from tests.integration.deployment import (
     update,
     writer,
 )
-from tests.integration.servers import PostgresServer, free_port
-from tests.integration.test_security import ScriptedAuth, scripted
+from tests.integration.fake_service import FakeService, QuietHandler
+from tests.integration.servers import PostgresServer
+from tests.integration.test_security import ScriptedAuth
 
 pytestmark = pytest.mark.integration
 
@@ -79,21 +79,19 @@ SLOW_CONSUMER_LOG = "disconnecting a client that does not read its stream"
 # A fake vote service.
 
 
-class FakeVotes:
+class FakeVotes(FakeService):
     """``GET /internal/vote/live_votes``: the full state as one JSON object, then one object per
     change, on a response that never ends while the service runs (the vote service's protocol,
     spec §5.9). ``stop()`` ends every open response and stops listening; ``start()`` listens
     again on the same port."""
 
     def __init__(self) -> None:
-        self.port = free_port()
+        super().__init__()
         self.polls: dict[int, dict[str, str | None]] = {}
         self.connections = 0
         self._listeners: set[queue.Queue[bytes]] = set()
         self._lock = threading.Lock()
         self._stopping = threading.Event()
-        self._server: http.server.ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
 
     def vote(self, poll: int, user: int, value: str | None) -> None:
         with self._lock:
@@ -102,13 +100,10 @@ class FakeVotes:
             for listener in self._listeners:
                 listener.put(change)
 
-    def start(self) -> None:
-        """Listen (again) on ``port``; nothing happens while it listens already."""
-        if self._server is not None:
-            return
+    def handler(self) -> type[QuietHandler]:
         votes = self
 
-        class Handler(http.server.BaseHTTPRequestHandler):
+        class Handler(QuietHandler):
             def do_GET(self) -> None:
                 if self.path != LIVE_VOTES_PATH:
                     self.send_error(404)
@@ -132,23 +127,16 @@ class FakeVotes:
                     with votes._lock:
                         votes._listeners.discard(changes)
 
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
+        return Handler
 
+    def start(self) -> None:
         self._stopping.clear()
-        self._server = http.server.ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-        self._thread.start()
+        super().start()
 
     def stop(self) -> None:
-        server, self._server = self._server, None
-        if server is None:
-            return
+        """Ends every open response, and nothing listens on the port any more."""
         self._stopping.set()  # open responses end within one poll of their queue
-        server.shutdown()
-        server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
+        super().stop()
         deadline = time.monotonic() + 5
         while self._listeners and time.monotonic() < deadline:
             time.sleep(0.02)
@@ -156,16 +144,14 @@ class FakeVotes:
 
 @pytest.fixture(scope="module")
 def votes() -> Iterator[FakeVotes]:
-    fake = FakeVotes()
-    fake.start()
-    yield fake
-    fake.stop()
+    with FakeVotes() as fake:
+        yield fake
 
 
 @pytest.fixture(scope="module")
 def auth() -> Iterator[ScriptedAuth]:
     """Answers every refresh with 200 and ``new_token`` (set by each test) until stopped."""
-    with scripted(200) as scripted_auth:
+    with ScriptedAuth(200) as scripted_auth:
         yield scripted_auth
 
 

@@ -22,7 +22,7 @@ pytestmark = pytest.mark.integration
 _T = TypeVar("_T")
 
 
-def run(dsn: str, test: Callable[[PostgresDatastore, Any], Awaitable[_T]]) -> _T:
+def run(dsn: str, test: Callable[[PostgresDatastore, asyncpg.Connection], Awaitable[_T]]) -> _T:
     """Run ``test(datastore, writer_connection)`` on a fresh event loop, closing both after."""
 
     async def main() -> _T:
@@ -33,7 +33,7 @@ def run(dsn: str, test: Callable[[PostgresDatastore, Any], Awaitable[_T]]) -> _T
 
 
 @asynccontextmanager
-async def connected(dsn: str) -> AsyncIterator[tuple[PostgresDatastore, Any]]:
+async def connected(dsn: str) -> AsyncIterator[tuple[PostgresDatastore, asyncpg.Connection]]:
     datastore = PostgresDatastore.from_dsn(dsn)
     conn = await asyncpg.connect(dsn)
     try:
@@ -51,7 +51,7 @@ def create(fqid: str, **fields: Any) -> WriteEvent:
 
 
 def test_reads_current_objects_without_meta_fields(empty_postgres: str) -> None:
-    async def test(ds: PostgresDatastore, conn: Any) -> None:
+    async def test(ds: PostgresDatastore, conn: asyncpg.Connection) -> None:
         await write(conn, [create("motion/1", id=1, title="Ä"), create("motion/2", id=2, tags=[1, 2])])
         port: Datastore = ds
         result = await port.get_objects(["motion/1", "motion/2", "motion/1", "motion/3"])
@@ -67,7 +67,7 @@ def test_reads_current_objects_without_meta_fields(empty_postgres: str) -> None:
 def test_values_keep_their_json_types(empty_postgres: str) -> None:
     value = {"s": 'ü\n"', "i": 2**53 + 1, "f": 1.5, "b": False, "l": [{"x": None}], "o": {}}
 
-    async def test(ds: PostgresDatastore, conn: Any) -> None:
+    async def test(ds: PostgresDatastore, conn: asyncpg.Connection) -> None:
         await write(conn, [create("topic/1", id=1, **value)])
         assert await ds.get_objects(["topic/1"]) == {"topic/1": {"id": 1, **value}}
 
@@ -75,7 +75,7 @@ def test_values_keep_their_json_types(empty_postgres: str) -> None:
 
 
 def test_same_fqids_read_twice_give_equal_independent_objects(empty_postgres: str) -> None:
-    async def test(ds: PostgresDatastore, conn: Any) -> None:
+    async def test(ds: PostgresDatastore, conn: asyncpg.Connection) -> None:
         await write(conn, [create("user/1", id=1, username="a")])
         first = await ds.get_objects(["user/1"])
         first["user/1"]["username"] = "changed"  # type: ignore[index]
@@ -85,7 +85,7 @@ def test_same_fqids_read_twice_give_equal_independent_objects(empty_postgres: st
 
 
 def test_deleted_object_reads_as_none(empty_postgres: str) -> None:
-    async def test(ds: PostgresDatastore, conn: Any) -> None:
+    async def test(ds: PostgresDatastore, conn: asyncpg.Connection) -> None:
         await write(conn, [create("motion/1", id=1), create("motion/2", id=2)])
         await write(conn, [WriteEvent("delete", "motion/1")])
         assert await ds.get_objects(["motion/1", "motion/2"]) == {"motion/1": None, "motion/2": {"id": 2}}
@@ -100,7 +100,7 @@ def test_no_fqids_need_no_database() -> None:
 def test_reads_more_fqids_than_one_query_takes(empty_postgres: str) -> None:
     count = CHUNK_SIZE * 2 + 500
 
-    async def test(ds: PostgresDatastore, conn: Any) -> None:
+    async def test(ds: PostgresDatastore, conn: asyncpg.Connection) -> None:
         await write(conn, [create(f"user/{i}", id=i, username=f"u{i}") for i in range(1, count + 1)])
         fqids = [f"user/{i}" for i in range(1, count + 11)]
         result = await ds.get_objects(fqids)
@@ -116,7 +116,7 @@ def test_reads_more_fqids_than_one_query_takes(empty_postgres: str) -> None:
 
 
 def test_reads_each_position_of_every_event_type(empty_postgres: str) -> None:
-    async def test(ds: PostgresDatastore, conn: Any) -> None:
+    async def test(ds: PostgresDatastore, conn: asyncpg.Connection) -> None:
         steps = [
             [create("motion/1", id=1, title="A", text="t", tags=[1])],
             [WriteEvent("update", "motion/1", {"title": "B", "text": None})],
@@ -152,7 +152,7 @@ def test_reads_each_position_of_every_event_type(empty_postgres: str) -> None:
 
 
 def test_events_within_one_position_apply_in_weight_order(empty_postgres: str) -> None:
-    async def test(ds: PostgresDatastore, conn: Any) -> None:
+    async def test(ds: PostgresDatastore, conn: asyncpg.Connection) -> None:
         await write(
             conn,
             [
@@ -169,7 +169,7 @@ def test_events_within_one_position_apply_in_weight_order(empty_postgres: str) -
 
 
 def test_newest_position(empty_postgres: str) -> None:
-    async def test(ds: PostgresDatastore, conn: Any) -> None:
+    async def test(ds: PostgresDatastore, conn: asyncpg.Connection) -> None:
         assert await ds.newest_position() == 0
         await write(conn, [create("topic/1", id=1)])
         position, _ = await write(conn, [create("topic/2", id=2)])
@@ -183,7 +183,7 @@ def test_newest_position(empty_postgres: str) -> None:
 
 
 def test_history_lists_positions_with_information_ascending(empty_postgres: str) -> None:
-    async def test(ds: PostgresDatastore, conn: Any) -> None:
+    async def test(ds: PostgresDatastore, conn: asyncpg.Connection) -> None:
         before = int(time.time())
         await write(conn, [create("motion/1", id=1)], user_id=7, information={"motion/1": ["created"]})
         await write(conn, [WriteEvent("update", "motion/1", {"title": "x"})], user_id=7)
@@ -213,7 +213,7 @@ def test_history_lists_positions_with_information_ascending(empty_postgres: str)
 def test_history_of_an_object_without_information_is_empty_and_of_a_never_existing_one_none(
     empty_postgres: str,
 ) -> None:
-    async def test(ds: PostgresDatastore, conn: Any) -> None:
+    async def test(ds: PostgresDatastore, conn: asyncpg.Connection) -> None:
         await write(conn, [create("topic/1", id=1)])
         await write(conn, [WriteEvent("delete", "topic/1")], information={"topic/1": ["deleted"]})
         assert await ds.history_information("topic/2") is None
@@ -228,7 +228,7 @@ def test_history_of_an_object_without_information_is_empty_and_of_a_never_existi
 
 
 def test_writer_publishes_what_the_datastore_writer_publishes(empty_postgres: str) -> None:
-    async def test(ds: PostgresDatastore, conn: Any) -> None:
+    async def test(ds: PostgresDatastore, conn: asyncpg.Connection) -> None:
         _, created = await write(conn, [create("motion/1", id=1, title="Ä", tags=[1])])
         assert created == {
             "motion/1/id": "1",
@@ -282,7 +282,7 @@ def test_writer_publishes_what_the_datastore_writer_publishes(empty_postgres: st
 def test_writer_refuses_invalid_events_and_writes_nothing(
     empty_postgres: str, events: list[WriteEvent], message: str
 ) -> None:
-    async def test(ds: PostgresDatastore, conn: Any) -> None:
+    async def test(ds: PostgresDatastore, conn: asyncpg.Connection) -> None:
         await write(conn, [create("topic/1", id=1, title="t")])
         with pytest.raises(ValueError, match=message):
             await write(conn, [create("topic/5", id=5), *events])
@@ -295,7 +295,7 @@ def test_writer_refuses_invalid_events_and_writes_nothing(
 def test_schema_can_be_applied_to_an_existing_datastore(
     empty_postgres: str, postgres_server: PostgresServer
 ) -> None:
-    async def test(ds: PostgresDatastore, conn: Any) -> None:
+    async def test(ds: PostgresDatastore, conn: asyncpg.Connection) -> None:
         await write(conn, [create("topic/1", id=1)])
         await asyncio.to_thread(postgres_server.execute, SCHEMA.read_text())
         assert await ds.get_objects(["topic/1"]) == {"topic/1": {"id": 1}}
@@ -335,7 +335,7 @@ def test_failed_query_is_a_datastore_error(postgres_server: PostgresServer) -> N
 def test_errors_while_postgres_is_down_and_recovery_after_restart(
     empty_postgres: str, postgres_server: PostgresServer
 ) -> None:
-    async def test(ds: PostgresDatastore, conn: Any) -> None:
+    async def test(ds: PostgresDatastore, conn: asyncpg.Connection) -> None:
         await write(conn, [create("topic/1", id=1)])
         await ds.open()
         assert await ds.get_objects(["topic/1"]) == {"topic/1": {"id": 1}}

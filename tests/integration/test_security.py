@@ -23,9 +23,7 @@ import contextlib
 import dataclasses
 import hashlib
 import hmac
-import http.server
 import json
-import threading
 import time
 import warnings
 from collections.abc import Iterator
@@ -49,7 +47,7 @@ from tests.integration.deployment import (
     running,
     stream,
 )
-from tests.integration.servers import free_port
+from tests.integration.fake_service import FakeService, QuietHandler
 
 pytestmark = pytest.mark.integration
 
@@ -60,25 +58,21 @@ ANSWER_TIMEOUT = 15.0
 # An auth service that answers what the test says.
 
 
-class ScriptedAuth:
+class ScriptedAuth(FakeService):
     """``POST /internal/auth/authenticate`` answers ``status`` (with ``Authentication:
     new_token`` when that is set); ``stop()``/``start()`` keep the port, so a service configured
     with it can lose its auth service and get it back."""
 
     def __init__(self, status: int = 403, new_token: str = "", port: int | None = None) -> None:
+        super().__init__(port)
         self.status = status
         self.new_token = new_token
         self.requests = 0
-        self.port = port or free_port()
-        self._server: http.server.ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
 
-    def start(self) -> None:
-        if self._server is not None:
-            return
+    def handler(self) -> type[QuietHandler]:
         auth = self
 
-        class Handler(http.server.BaseHTTPRequestHandler):
+        class Handler(QuietHandler):
             def do_POST(self) -> None:
                 auth.requests += 1
                 if self.path != "/internal/auth/authenticate":
@@ -92,38 +86,13 @@ class ScriptedAuth:
                 self.end_headers()
                 self.wfile.write(body)
 
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-        self._server = http.server.ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-        self._thread.start()
-
-    def stop(self) -> None:
-        """Nothing listens on the port any more (connections are refused)."""
-        server, self._server = self._server, None
-        if server is None:
-            return
-        server.shutdown()
-        server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-
-
-@contextlib.contextmanager
-def scripted(status: int = 403, new_token: str = "", port: int | None = None) -> Iterator[ScriptedAuth]:
-    auth = ScriptedAuth(status, new_token, port)
-    auth.start()
-    try:
-        yield auth
-    finally:
-        auth.stop()
+        return Handler
 
 
 @pytest.fixture(scope="module")
 def refusing_auth() -> Iterator[ScriptedAuth]:
     """Refuses every refresh with 403, as the auth service does for a session it does not know."""
-    with scripted(403) as auth:
+    with ScriptedAuth(403) as auth:
         yield auth
 
 

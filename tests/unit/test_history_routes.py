@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Mapping
 from typing import Any
 
 from adapters.http.service import Service
@@ -44,7 +45,7 @@ class AsUser:
     def __init__(self, user_id: int) -> None:
         self.user_id = user_id
 
-    async def authenticate(self, headers: Any, cookies: Any) -> Identity:
+    async def authenticate(self, headers: Mapping[str, str], cookies: Mapping[str, str]) -> Identity:
         return Identity(user_id=self.user_id)
 
     async def wait_logout(self, session_id: str) -> None:
@@ -122,7 +123,7 @@ def test_history_information_errors() -> None:
 
 def test_history_information_returns_a_refreshed_token() -> None:
     class Refreshing(AsUser):
-        async def authenticate(self, headers: Any, cookies: Any) -> Identity:
+        async def authenticate(self, headers: Mapping[str, str], cookies: Mapping[str, str]) -> Identity:
             return Identity(user_id=self.user_id, refreshed_token="bearer new")
 
     engine = Autoupdate(Cache(_datastore()), PermissionRestricter(), workers=1)

@@ -7,13 +7,14 @@ import logging
 import socket
 import threading
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Iterator
 from typing import Any, TypeVar
 
 import fakeredis
 import pytest
 from fakeredis import TcpFakeServer
 from redis.asyncio import Redis
+from redis.typing import EncodableT, FieldT
 
 from adapters.redis_bus import LOGOUT_LOOKBACK_MS, RedisBus
 from ports.messagebus import MessageBus
@@ -48,7 +49,7 @@ class FakeRedis:
             self._server.server_close()
             self._server = None
 
-    def xadd(self, stream: str, fields: dict[Any, Any], entry_id: str = "*") -> None:
+    def xadd(self, stream: str, fields: dict[FieldT, EncodableT], entry_id: str = "*") -> None:
         """Write directly into the data, also while the TCP server is down."""
         fakeredis.FakeStrictRedis(server=self.data).xadd(stream, fields, id=entry_id)
 
@@ -65,12 +66,12 @@ def make_bus(server: FakeRedis) -> RedisBus:
     return RedisBus("127.0.0.1", server.port, block_ms=100)
 
 
-async def within(awaitable: Any, seconds: float = WAIT) -> Any:
+async def within(awaitable: Awaitable[T], seconds: float = WAIT) -> T:
     return await asyncio.wait_for(awaitable, seconds)
 
 
 async def next_batch(stream: AsyncIterator[T]) -> T:
-    return await within(anext(stream))  # type: ignore[no-any-return]
+    return await within(anext(stream))
 
 
 async def first_batch_after_probing(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import re
 from collections.abc import Awaitable
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import fakeredis
 
@@ -24,7 +24,7 @@ def _run(coroutine: Awaitable[T]) -> T:
 
 
 def test_save_writes_the_upstream_hashes() -> None:
-    async def scenario() -> tuple[dict[Any, Any], dict[Any, Any]]:
+    async def scenario() -> tuple[dict[bytes | str, bytes | str], dict[bytes | str, bytes | str]]:
         client = fakeredis.FakeAsyncRedis()
         await RedisConnectionCounts(client, clock=lambda: NOW + 0.7).save(
             "connections_stream", "inst-a", {10: 1, 0: 15, 2: 3}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any, NamedTuple
 
-from domain.projector.context import Projection, SlideContext, SlideError, as_bool, as_ids, as_int, as_str
+from domain.projector.context import Projection, SlideContext, option_flag
 from domain.projector.registry import slide
 
 ITEM_FIELDS = (
@@ -32,25 +32,14 @@ class _Item(NamedTuple):
 def agenda_item_list(ctx: SlideContext, projection: Projection) -> dict[str, Any]:
     coid = projection.content_object_id
     meeting = ctx.obj(coid, "agenda_item_ids", "agenda_show_internal_items_on_projector")
-    show_internal = as_bool(
-        meeting["agenda_show_internal_items_on_projector"], f"{coid}/agenda_show_internal_items_on_projector"
-    )
-    only_main_items = _only_main_items(projection.options)
+    show_internal = meeting.get_bool("agenda_show_internal_items_on_projector")
+    only_main_items = option_flag(projection.options, "only_main_items")
     items = []
-    for item_id in as_ids(meeting["agenda_item_ids"], f"{coid}/agenda_item_ids") or []:
+    for item_id in meeting.get_ids("agenda_item_ids") or []:
         item = _shown_item(ctx, item_id, show_internal, only_main_items, projection.meeting_id)
         if item is not None:
             items.append(item)
     return {"items": _flatten(items)}
-
-
-def _only_main_items(options: Any) -> bool:
-    """``options.only_main_items``; options must be an object or null, as upstream decodes them."""
-    if options is None:
-        return False
-    if not isinstance(options, dict):
-        raise SlideError(f"options: expected an object, got {options!r}")
-    return as_bool(options.get("only_main_items"), "options/only_main_items")
 
 
 def _shown_item(
@@ -59,21 +48,21 @@ def _shown_item(
     """The agenda item with its title, or None if the projector does not show it."""
     fqid = f"agenda_item/{item_id}"
     values = ctx.obj(fqid, *ITEM_FIELDS)
-    if as_bool(values["is_hidden"], f"{fqid}/is_hidden"):
+    if values.get_bool("is_hidden"):
         return None
-    if as_bool(values["is_internal"], f"{fqid}/is_internal") and not show_internal:
+    if values.get_bool("is_internal") and not show_internal:
         return None
-    if only_main_items and as_int(values["level"], f"{fqid}/level") > 0:
+    if only_main_items and values.get_int("level") > 0:
         return None
     title_information = ctx.title_info(
-        as_str(values["content_object_id"], f"{fqid}/content_object_id"),
-        as_str(values["item_number"], f"{fqid}/item_number"),
+        values.get_str("content_object_id"),
+        values.get_str("item_number"),
         meeting_id,
     )
     return _Item(
-        parent_id=as_int(values["parent_id"], f"{fqid}/parent_id"),
-        weight=as_int(values["weight"], f"{fqid}/weight"),
-        id=as_int(values["id"], f"{fqid}/id"),
+        parent_id=values.get_int("parent_id"),
+        weight=values.get_int("weight"),
+        id=values.get_int("id"),
         title_information=title_information,
     )
 

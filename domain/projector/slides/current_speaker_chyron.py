@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from domain.projector.context import Projection, SlideContext, SlideError, as_int, as_str
+from domain.projector.context import Projection, SlideContext, SlideError
 from domain.projector.registry import slide
 from domain.projector.slides.list_of_speakers import get_los_id, load_los, meeting_id_of
 from domain.projector.users import load_user
@@ -19,8 +19,8 @@ def _colors(ctx: SlideContext, projector_id: int) -> tuple[str, str]:
     fqid = f"projector/{projector_id}"
     values = ctx.obj(fqid, "chyron_background_color", "chyron_font_color")
     return (
-        as_str(values["chyron_background_color"], f"{fqid}/chyron_background_color"),
-        as_str(values["chyron_font_color"], f"{fqid}/chyron_font_color"),
+        values.get_str("chyron_background_color"),
+        values.get_str("chyron_font_color"),
     )
 
 
@@ -46,9 +46,7 @@ def _current_speaker(ctx: SlideContext, los_id: int, meeting_id: int) -> tuple[s
         fqid = f"speaker/{speaker_id}"
         fields = ("meeting_user_id", "begin_time", "pause_time", "end_time")
         values = ctx.obj(fqid, *fields)
-        meeting_user_id, begin_time, pause_time, end_time = (
-            as_int(values[field], f"{fqid}/{field}") for field in fields
-        )
+        meeting_user_id, begin_time, pause_time, end_time = (values.get_int(field) for field in fields)
         if begin_time == 0 or pause_time != 0 or end_time != 0:
             continue
         if meeting_user_id == 0:

@@ -5,24 +5,17 @@ structure-level slides share.
 
 from __future__ import annotations
 
-import re
 from typing import Any, NamedTuple
 
+from domain.atoi import atoi
 from domain.projector.context import (
     InvalidKey,
     Projection,
     SlideContext,
     SlideError,
-    as_bool,
-    as_ids,
-    as_int,
-    as_str,
 )
 from domain.projector.registry import slide
 from domain.projector.users import load_user
-
-_GO_INT = re.compile(r"[+-]?[0-9]+")
-_INT64 = 1 << 63
 
 _SPEAKER_FIELDS = (
     "meeting_user_id",
@@ -43,9 +36,10 @@ def meeting_id_of(content_object_id: str) -> int:
     The id is parsed like Go's ``strconv.Atoi`` (sign allowed, no spaces or underscores, within
     int64), so the same content objects are accepted as upstream."""
     collection, _, raw_id = content_object_id.partition("/")
-    if collection != "meeting" or not _GO_INT.fullmatch(raw_id) or not -_INT64 <= int(raw_id) < _INT64:
+    meeting_id = atoi(raw_id)
+    if collection != "meeting" or meeting_id is None:
         raise SlideError(f"invalid content object {content_object_id!r}, expected a meeting")
-    return int(raw_id)
+    return meeting_id
 
 
 def get_los_id(ctx: SlideContext, content_object_id: str) -> tuple[int, int]:
@@ -99,22 +93,22 @@ class _Speaker(NamedTuple):
 def _load_speaker(ctx: SlideContext, speaker_id: int, meeting_id: int) -> _Speaker:
     fqid = f"speaker/{speaker_id}"
     raw = ctx.obj(fqid, *_SPEAKER_FIELDS)
-    meeting_user_id = as_int(raw["meeting_user_id"], f"{fqid}/meeting_user_id")
+    meeting_user_id = raw.get_int("meeting_user_id")
     user = ""
     if meeting_user_id != 0:
         user_id = ctx.get_int(f"meeting_user/{meeting_user_id}/user_id", must=True)
         user = load_user(ctx, user_id, meeting_id).representation(meeting_id)
     return _Speaker(
         user=user,
-        speech_state=as_str(raw["speech_state"], f"{fqid}/speech_state"),
-        note=as_str(raw["note"], f"{fqid}/note"),
-        point_of_order=as_bool(raw["point_of_order"], f"{fqid}/point_of_order"),
-        answer=as_bool(raw["answer"], f"{fqid}/answer"),
-        weight=as_int(raw["weight"], f"{fqid}/weight"),
+        speech_state=raw.get_str("speech_state"),
+        note=raw.get_str("note"),
+        point_of_order=raw.get_bool("point_of_order"),
+        answer=raw.get_bool("answer"),
+        weight=raw.get_int("weight"),
         meeting_user_id=meeting_user_id,
-        begin_time=as_int(raw["begin_time"], f"{fqid}/begin_time"),
-        pause_time=as_int(raw["pause_time"], f"{fqid}/pause_time"),
-        end_time=as_int(raw["end_time"], f"{fqid}/end_time"),
+        begin_time=raw.get_int("begin_time"),
+        pause_time=raw.get_int("pause_time"),
+        end_time=raw.get_int("end_time"),
     )
 
 
@@ -128,9 +122,9 @@ def load_los(ctx: SlideContext, los_fqid: str) -> ListOfSpeakers:
     """The fields every speaker slide reads from a list of speakers (FAIL if it is missing)."""
     los = ctx.obj(los_fqid, "speaker_ids", "content_object_id", "closed")
     return ListOfSpeakers(
-        speaker_ids=as_ids(los["speaker_ids"], f"{los_fqid}/speaker_ids") or [],
-        content_object_id=as_str(los["content_object_id"], f"{los_fqid}/content_object_id"),
-        closed=as_bool(los["closed"], f"{los_fqid}/closed"),
+        speaker_ids=los.get_ids("speaker_ids") or [],
+        content_object_id=los.get_str("content_object_id"),
+        closed=los.get_bool("closed"),
     )
 
 
@@ -184,9 +178,9 @@ def render_los(ctx: SlideContext, los_fqid: str, meeting_id: int) -> dict[str, A
         "list_of_speakers_amount_last_on_projector",
         "list_of_speakers_show_amount_of_speakers_on_slide",
     )
-    amount_next = as_int(settings["list_of_speakers_amount_next_on_projector"], fqid)
-    amount_last = as_int(settings["list_of_speakers_amount_last_on_projector"], fqid)
-    show_amount = as_bool(settings["list_of_speakers_show_amount_of_speakers_on_slide"], fqid)
+    amount_next = settings.get_int("list_of_speakers_amount_next_on_projector")
+    amount_last = settings.get_int("list_of_speakers_amount_last_on_projector")
+    show_amount = settings.get_bool("list_of_speakers_show_amount_of_speakers_on_slide")
 
     if len(los.content_object_id.split("/")) != 2:
         raise SlideError(f"{los_fqid}: invalid content_object_id {los.content_object_id!r}")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from domain.projector.context import Projection, SlideContext, as_int, as_str
+from domain.projector.context import Projection, SlideContext
 from domain.projector.registry import slide
 
 
@@ -12,10 +12,10 @@ from domain.projector.registry import slide
 def meeting_mediafile(ctx: SlideContext, projection: Projection) -> dict[str, Any]:
     """The mediafile's id (not the meeting mediafile's: the client loads the file by it) and type."""
     coid = projection.content_object_id
-    mediafile_id = as_int(ctx.obj(coid, "id", "mediafile_id")["mediafile_id"], f"{coid}/mediafile_id")
+    mediafile_id = ctx.obj(coid, "id", "mediafile_id").get_int("mediafile_id")
     fqid = f"mediafile/{mediafile_id}"
     values = ctx.obj(fqid, "id", "mimetype")
     return {
-        "id": as_int(values["id"], f"{fqid}/id"),
-        "mimetype": as_str(values["mimetype"], f"{fqid}/mimetype"),
+        "id": values.get_int("id"),
+        "mimetype": values.get_str("mimetype"),
     }

@@ -16,7 +16,6 @@ from domain.projector.context import (
     Projection,
     SlideContext,
     SlideError,
-    as_bool,
     as_ids,
     as_int,
     as_str,
@@ -59,13 +58,7 @@ def _settings(ctx: SlideContext, meeting_id: int) -> _Settings:
         "motions_preamble",
         "motions_default_line_numbering",
     )
-
-    def flag(field: str) -> bool:
-        return as_bool(values[field], f"{fqid}/{field}")
-
-    def text(field: str) -> str:
-        return as_str(values[field], f"{fqid}/{field}")
-
+    flag, text = values.get_bool, values.get_str
     return _Settings(
         text=flag("motions_enable_text_on_projector"),
         reason=flag("motions_enable_reason_on_projector"),
@@ -73,7 +66,7 @@ def _settings(ctx: SlideContext, meeting_id: int) -> _Settings:
         recommendation=flag("motions_enable_recommendation_on_projector"),
         recommendations_by=text("motions_recommendations_by"),
         sidebox=flag("motions_enable_sidebox_on_projector"),
-        line_length=as_int(values["motions_line_length"], f"{fqid}/motions_line_length"),
+        line_length=values.get_int("motions_line_length"),
         preamble=text("motions_preamble"),
         line_numbering=text("motions_default_line_numbering"),
     )
@@ -139,7 +132,7 @@ def _load_motion(ctx: SlideContext, fqid: str, settings: _Settings, mode: str) -
     wanted = _MOTION_FIELDS | {field: _CONDITIONAL_FIELDS[field] for field, show in shown.items() if show}
     values = ctx.obj(fqid, *wanted)
     motion = {field: decode(None, field) for field, decode in _CONDITIONAL_FIELDS.items()}
-    motion.update({field: decode(values[field], f"{fqid}/{field}") for field, decode in wanted.items()})
+    motion.update({field: values.decode(field, decode) for field, decode in wanted.items()})
     return motion
 
 
@@ -196,8 +189,8 @@ def _submitters(ctx: SlideContext, submitter_ids: list[int] | None, meeting_id: 
     for id_ in submitter_ids or []:
         fqid = f"motion_submitter/{id_}"
         values = ctx.obj(fqid, "meeting_user_id", "weight")
-        weight = as_int(values["weight"], f"{fqid}/weight")
-        submitters.append((weight, as_int(values["meeting_user_id"], f"{fqid}/meeting_user_id")))
+        weight = values.get_int("weight")
+        submitters.append((weight, values.get_int("meeting_user_id")))
     submitters.sort()
     names = []
     for _, meeting_user_id in submitters:
@@ -212,11 +205,12 @@ def _lead_motion(ctx: SlideContext, lead_motion_id: int, with_text: bool) -> dic
     fields = ("title", "number", "start_line_number", *(("text",) if with_text else ()))
     values = ctx.obj(fqid, *fields)
     lead: dict[str, Any] = {
-        "title": as_str(values["title"], f"{fqid}/title"),
-        "number": as_str(values["number"], f"{fqid}/number"),
+        "title": values.get_str("title"),
+        "number": values.get_str("number"),
     }
-    _put(lead, "text", as_str(values.get("text"), f"{fqid}/text"))
-    _put(lead, "start_line_number", as_int(values["start_line_number"], f"{fqid}/start_line_number"))
+    if with_text:
+        _put(lead, "text", values.get_str("text"))
+    _put(lead, "start_line_number", values.get_int("start_line_number"))
     return lead
 
 
@@ -228,10 +222,8 @@ def _recommendation(ctx: SlideContext, motion: dict[str, Any], settings: _Settin
     """
     fqid = f"motion_state/{motion['recommendation_id']}"
     state = ctx.obj(fqid, "recommendation_label", "show_recommendation_extension_field")
-    label = as_str(state["recommendation_label"], f"{fqid}/recommendation_label")
-    show_extension = as_bool(
-        state["show_recommendation_extension_field"], f"{fqid}/show_recommendation_extension_field"
-    )
+    label = state.get_str("recommendation_label")
+    show_extension = state.get_bool("show_recommendation_extension_field")
     result: dict[str, Any] = {}
     _put(result, "recommendation_label", label)
     if show_extension:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from domain.projector.context import SlideContext, SlideError, as_bool, as_ids, as_int, as_str
+from domain.projector.context import SlideContext, SlideError
 
 _CHANGE_RECOMMENDATION_FIELDS = (
     "id",
@@ -55,17 +55,17 @@ def _change_recommendation(ctx: SlideContext, id_: int) -> dict[str, Any] | None
     values = ctx.obj(fqid, *_CHANGE_RECOMMENDATION_FIELDS)
     if values["internal"] is None:
         raise SlideError(f"{fqid}/internal: no value")
-    if as_bool(values["internal"], f"{fqid}/internal"):
+    if values.get_bool("internal"):
         return None  # upstream skips it before decoding the other fields
     return {
-        "id": as_int(values["id"], f"{fqid}/id"),
-        "rejected": as_bool(values["rejected"], f"{fqid}/rejected"),
-        "type": as_str(values["type"], f"{fqid}/type"),
-        "other_description": as_str(values["other_description"], f"{fqid}/other_description"),
-        "line_from": as_int(values["line_from"], f"{fqid}/line_from"),
-        "line_to": as_int(values["line_to"], f"{fqid}/line_to"),
-        "text": as_str(values["text"], f"{fqid}/text"),
-        "creation_time": as_int(values["creation_time"], f"{fqid}/creation_time"),
+        "id": values.get_int("id"),
+        "rejected": values.get_bool("rejected"),
+        "type": values.get_str("type"),
+        "other_description": values.get_str("other_description"),
+        "line_from": values.get_int("line_from"),
+        "line_to": values.get_int("line_to"),
+        "text": values.get_str("text"),
+        "creation_time": values.get_int("creation_time"),
     }
 
 
@@ -77,13 +77,13 @@ def amendments(ctx: SlideContext, ids: list[int]) -> list[dict[str, Any]]:
 def _amendment(ctx: SlideContext, id_: int) -> dict[str, Any]:
     fqid = f"motion/{id_}"
     values = ctx.obj(fqid, *_AMENDMENT_FIELDS)
-    amendment_id = as_int(values["id"], f"{fqid}/id")
-    title = as_str(values["title"], f"{fqid}/title")
-    number = as_str(values["number"], f"{fqid}/number")
-    as_int(values["meeting_id"], f"{fqid}/meeting_id")  # read and type-checked, as upstream does
-    state_id = as_int(values["state_id"], f"{fqid}/state_id")
-    recommendation_id = as_int(values["recommendation_id"], f"{fqid}/recommendation_id")
-    cr_ids = as_ids(values["change_recommendation_ids"], f"{fqid}/change_recommendation_ids")
+    amendment_id = values.get_int("id")
+    title = values.get_str("title")
+    number = values.get_str("number")
+    values.get_int("meeting_id")  # read and type-checked, as upstream does
+    state_id = values.get_int("state_id")
+    recommendation_id = values.get_int("recommendation_id")
+    cr_ids = values.get_ids("change_recommendation_ids")
     into_final, into_diff = _merge(ctx, state_id, recommendation_id)
     return {
         "id": amendment_id,

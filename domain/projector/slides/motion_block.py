@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from domain.projector.context import Projection, SlideContext, as_bool, as_ids, as_int, as_str, as_strs
+from domain.projector.context import Fields, Projection, SlideContext
 from domain.projector.registry import slide
 from domain.projector.slides.titles import motion_title
 
@@ -14,12 +14,9 @@ def motion_block(ctx: SlideContext, projection: Projection) -> dict[str, Any]:
     coid = projection.content_object_id
     values = ctx.obj(coid, "title", "motion_ids")
     referenced: dict[str, Any] = {}
-    motions = [
-        _motion(ctx, motion_id, referenced)
-        for motion_id in as_ids(values["motion_ids"], f"{coid}/motion_ids") or []
-    ]
+    motions = [_motion(ctx, motion_id, referenced) for motion_id in values.get_ids("motion_ids") or []]
     return {
-        "title": as_str(values["title"], f"{coid}/title"),
+        "title": values.get_str("title"),
         "motions": motions or None,
         "referenced": referenced,
     }
@@ -31,11 +28,11 @@ def _motion(ctx: SlideContext, motion_id: int, referenced: dict[str, Any]) -> di
     fields = ("title", "number", "agenda_item_id", "recommendation_id", "recommendation_extension")
     values = ctx.obj(fqid, *fields, "recommendation_extension_reference_ids", "meeting_id")
     entry: dict[str, Any] = {
-        "title": as_str(values["title"], f"{fqid}/title"),
-        "number": as_str(values["number"], f"{fqid}/number"),
+        "title": values.get_str("title"),
+        "number": values.get_str("number"),
     }
-    recommendation = _recommendation(ctx, values, fqid, referenced)
-    agenda_item_id = as_int(values["agenda_item_id"], f"{fqid}/agenda_item_id")
+    recommendation = _recommendation(ctx, values, referenced)
+    agenda_item_id = values.get_int("agenda_item_id")
     if agenda_item_id > 0:
         item_number = ctx.get_str(f"agenda_item/{agenda_item_id}/item_number", must=True)
         if item_number:
@@ -44,34 +41,26 @@ def _motion(ctx: SlideContext, motion_id: int, referenced: dict[str, Any]) -> di
     return entry
 
 
-def _recommendation(
-    ctx: SlideContext, motion: dict[str, Any], fqid: str, referenced: dict[str, Any]
-) -> dict[str, Any]:
+def _recommendation(ctx: SlideContext, motion: Fields, referenced: dict[str, Any]) -> dict[str, Any]:
     """The recommendation keys of a motion's entry (none without a recommendation).
 
     Upstream collects the referenced motions whether or not the extension is shown, and uses
     the motion titler for every reference, whatever its collection.
     """
-    recommendation_id = as_int(motion["recommendation_id"], f"{fqid}/recommendation_id")
+    recommendation_id = motion.get_int("recommendation_id")
     if recommendation_id <= 0:
         return {}
     state_fqid = f"motion_state/{recommendation_id}"
     state = ctx.obj(state_fqid, "recommendation_label", "css_class", "show_recommendation_extension_field")
     result: dict[str, Any] = {
         "recommendation": {
-            "recommendation_label": as_str(
-                state["recommendation_label"], f"{state_fqid}/recommendation_label"
-            ),
-            "css_class": as_str(state["css_class"], f"{state_fqid}/css_class"),
+            "recommendation_label": state.get_str("recommendation_label"),
+            "css_class": state.get_str("css_class"),
         }
     }
-    show_extension = state["show_recommendation_extension_field"]
-    if as_bool(show_extension, f"{state_fqid}/show_recommendation_extension_field"):
-        result["recommendation_extension"] = as_str(
-            motion["recommendation_extension"], f"{fqid}/recommendation_extension"
-        )
-    meeting_id = as_int(motion["meeting_id"], f"{fqid}/meeting_id")
-    references = motion["recommendation_extension_reference_ids"]
-    for reference in as_strs(references, f"{fqid}/recommendation_extension_reference_ids") or []:
+    if state.get_bool("show_recommendation_extension_field"):
+        result["recommendation_extension"] = motion.get_str("recommendation_extension")
+    meeting_id = motion.get_int("meeting_id")
+    for reference in motion.get_strs("recommendation_extension_reference_ids") or []:
         referenced[reference] = motion_title(ctx, reference, "", meeting_id)
     return result

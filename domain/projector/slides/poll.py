@@ -13,9 +13,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from domain.projector.context import Projection, SlideContext, SlideError, as_bool, as_ids, as_int, as_str
+from domain.projector.context import (
+    Fields,
+    Projection,
+    SlideContext,
+    SlideError,
+    as_bool,
+    as_str,
+    option_flag,
+)
 from domain.projector.registry import slide
-from domain.projector.slides.poll_votes import Option, optional, single_votes
+from domain.projector.slides.poll_votes import Option, single_votes
 
 PUBLISHED = "published"
 BASE_FIELDS = (
@@ -53,12 +61,12 @@ def poll(ctx: SlideContext, projection: Projection) -> dict[str, Any]:
     coid = projection.content_object_id
     published = ctx.get_str(f"{coid}/state", must=True) == PUBLISHED
     values = ctx.obj(coid, *BASE_FIELDS, *_state_fields(ctx, coid, published))
-    poll_id = as_int(values["id"], f"{coid}/id")
-    head = _head(ctx, coid, values, projection.meeting_id)
-    options = _options(ctx, as_ids(values["option_ids"], f"{coid}/option_ids"), published, projection)
-    live_voting_enabled = as_bool(values["live_voting_enabled"], f"{coid}/live_voting_enabled")
+    poll_id = values.get_int("id")
+    head = _head(ctx, values, projection.meeting_id)
+    options = _options(ctx, values.get_ids("option_ids"), published, projection)
+    live_voting_enabled = values.get_bool("live_voting_enabled")
     votes: dict[str, Any] = {}
-    if _single_votes(projection.options):
+    if option_flag(projection.options, "single_votes"):
         votes = single_votes(
             ctx,
             poll_id,
@@ -75,24 +83,24 @@ def poll(ctx: SlideContext, projection: Projection) -> dict[str, Any]:
         "options": [option.body for option in options] if options else None,
         **votes,
         "live_voting_enabled": live_voting_enabled,
-        **_results(ctx, coid, values, published),
+        **_results(ctx, values, published),
     }
 
 
-def _head(ctx: SlideContext, coid: str, values: dict[str, Any], meeting_id: int) -> dict[str, Any]:
+def _head(ctx: SlideContext, values: Fields, meeting_id: int) -> dict[str, Any]:
     """The fields every poll shows, from its content object's title to the global flags."""
-    as_int(values["meeting_id"], f"{coid}/meeting_id")  # unused, but upstream fails on a wrong type
-    content_object_id = as_str(values["content_object_id"], f"{coid}/content_object_id")
+    values.get_int("meeting_id")  # unused, but upstream fails on a wrong type
+    content_object_id = values.get_str("content_object_id")
     return {
         "content_object_id": content_object_id,
         "title_information": ctx.title_info(content_object_id, "", meeting_id),
-        "title": as_str(values["title"], f"{coid}/title"),
-        "description": as_str(values["description"], f"{coid}/description"),
-        "type": as_str(values["type"], f"{coid}/type"),
-        "state": as_str(values["state"], f"{coid}/state"),
-        "global_yes": as_bool(values["global_yes"], f"{coid}/global_yes"),
-        "global_no": as_bool(values["global_no"], f"{coid}/global_no"),
-        "global_abstain": as_bool(values["global_abstain"], f"{coid}/global_abstain"),
+        "title": values.get_str("title"),
+        "description": values.get_str("description"),
+        "type": values.get_str("type"),
+        "state": values.get_str("state"),
+        "global_yes": values.get_bool("global_yes"),
+        "global_no": values.get_bool("global_no"),
+        "global_abstain": values.get_bool("global_abstain"),
     }
 
 
@@ -103,15 +111,6 @@ def _state_fields(ctx: SlideContext, coid: str, published: bool) -> tuple[str, .
     if ctx.get_bool(f"{coid}/live_voting_enabled", must=True):
         return LIVE_FIELDS
     return ()
-
-
-def _single_votes(options: Any) -> bool:
-    """The projection option ``single_votes``; options that are not an object fail (spec §3.1)."""
-    if options is None:
-        return False
-    if not isinstance(options, dict):
-        raise SlideError(f"projection options must be an object, got {options!r}")
-    return as_bool(options.get("single_votes"), "options.single_votes")
 
 
 def _options(
@@ -129,33 +128,33 @@ def _option(ctx: SlideContext, option_id: int, fields: tuple[str, ...], meeting_
     if values["weight"] is None:  # upstream: "decoding option weight", then a panic (D4)
         raise SlideError(f"{fqid} has no weight")
     body: dict[str, Any] = {}
-    text = as_str(values["text"], f"{fqid}/text")
+    text = values.get_str("text")
     if text:
         body["text"] = text
-    content_object_id = as_str(values["content_object_id"], f"{fqid}/content_object_id")
+    content_object_id = values.get_str("content_object_id")
     if content_object_id:
         body["content_object_id"] = content_object_id
         body["content_object"] = ctx.title_info(content_object_id, "", meeting_id)
     for field in VOTE_COUNTS:
-        count = optional(values.get(field), as_str, f"{fqid}/{field}")
+        count = values.optional(field, as_str)
         if count is not None:
             body[field] = count
-    weight = as_int(values["weight"], f"{fqid}/weight")
-    return Option(id=as_int(values["id"], f"{fqid}/id"), weight=weight, body=body)
+    weight = values.get_int("weight")
+    return Option(id=values.get_int("id"), weight=weight, body=body)
 
 
-def _results(ctx: SlideContext, coid: str, values: dict[str, Any], published: bool) -> dict[str, Any]:
+def _results(ctx: SlideContext, values: Fields, published: bool) -> dict[str, Any]:
     """The result fields that were read and have a value, and the global option if published."""
     results: dict[str, Any] = {}
-    anonymized = optional(values.get("is_pseudoanonymized"), as_bool, f"{coid}/is_pseudoanonymized")
+    anonymized = values.optional("is_pseudoanonymized", as_bool)
     if anonymized is not None:
         results["is_pseudoanonymized"] = anonymized
     for field in RESULT_STRINGS:
-        value = optional(values.get(field), as_str, f"{coid}/{field}")
+        value = values.optional(field, as_str)
         if value is not None:
             results[field] = value
     if published:
-        global_option_id = as_int(values["global_option_id"], f"{coid}/global_option_id")
+        global_option_id = values.get_int("global_option_id")
         results["global_option"] = _global_option(ctx, global_option_id)
     return results
 
@@ -164,4 +163,4 @@ def _global_option(ctx: SlideContext, option_id: int) -> dict[str, str]:
     """Yes/no/abstain of the global option ("" when unset); a missing one fails (D4)."""
     fqid = f"option/{option_id}"
     values = ctx.obj(fqid, *VOTE_COUNTS)
-    return {field: as_str(values[field], f"{fqid}/{field}") for field in VOTE_COUNTS}
+    return {field: values.get_str(field) for field in VOTE_COUNTS}

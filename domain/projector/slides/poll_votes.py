@@ -13,16 +13,12 @@ Upstream panics on an entitled user whose ``user_id``/``user_merged_into_id`` is
 from __future__ import annotations
 
 import json
-import re
-from collections.abc import Callable, Iterator
-from typing import Any, NamedTuple, TypeVar
+from collections.abc import Iterator
+from typing import Any, NamedTuple
 
+from domain.atoi import atoi
 from domain.projector.context import SlideContext, SlideError, as_int, as_str
 from domain.projector.users import poll_user
-
-T = TypeVar("T")
-INT_KEY = re.compile(r"[+-]?[0-9]+")
-"""A JSON object key that upstream decodes as an integer map key (Go ``strconv.ParseInt``)."""
 
 
 class Option(NamedTuple):
@@ -31,11 +27,6 @@ class Option(NamedTuple):
     id: int
     weight: int
     body: dict[str, Any]
-
-
-def optional(value: Any, convert: Callable[[Any, str], T], key: str) -> T | None:
-    """``None`` for no value, else the typed value (upstream: a pointer field, omitted when nil)."""
-    return None if value is None else convert(value, key)
 
 
 def single_votes(
@@ -68,11 +59,11 @@ def _vote(ctx: SlideContext, vote_id: int) -> dict[str, Any]:
     """A single vote; a vote without a user (anonymous or deleted) has ``user_id``/``user`` null."""
     fqid = f"vote/{vote_id}"
     values = ctx.obj(fqid, "id", "user_id", "value")
-    user_id = optional(values["user_id"], as_int, f"{fqid}/user_id")
+    user_id = values.optional("user_id", as_int)
     return {
         "user_id": user_id,
         "user": None if user_id is None else poll_user(ctx, user_id),
-        "value": as_str(values["value"], f"{fqid}/value"),
+        "value": values.get_str("value"),
     }
 
 
@@ -192,11 +183,12 @@ def _parse_live_votes(live_votes: Any) -> dict[int, tuple[Any, str]]:
         raise SlideError(f"live_votes must be an object, got {live_votes!r}")
     votes: dict[int, tuple[Any, str]] = {}
     for key, data in live_votes.items():
-        if not INT_KEY.fullmatch(key):
+        user_id = atoi(key)  # upstream decodes an integer map key (Go ``strconv.ParseInt``)
+        if user_id is None:
             raise SlideError(f"live_votes: user id {key!r} is not an integer")
         vote = _decode_vote(as_str(data, f"live_votes/{key}"), key)
         if vote is not None:
-            votes[int(key)] = vote
+            votes[user_id] = vote
     return votes
 
 

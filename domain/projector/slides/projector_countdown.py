@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from domain.projector.context import Projection, SlideContext, as_bool, as_int, as_str
+from domain.projector.context import Projection, SlideContext
 from domain.projector.registry import slide
 
 
@@ -14,11 +14,11 @@ def projector_countdown(ctx: SlideContext, projection: Projection) -> dict[str, 
     the warning time comes from the countdown's own meeting."""
     coid = projection.content_object_id
     values = ctx.obj(coid, "id", "description", "running", "default_time", "countdown_time", "meeting_id")
-    meeting_id = as_int(values["meeting_id"], f"{coid}/meeting_id")
+    meeting_id = values.get_int("meeting_id")
     warning_time = ctx.get_int(f"meeting/{meeting_id}/projector_countdown_warning_time", must=True)
     return {
-        "description": as_str(values["description"], f"{coid}/description"),
-        "running": as_bool(values["running"], f"{coid}/running"),
+        "description": values.get_str("description"),
+        "running": values.get_bool("running"),
         "default_time": values["default_time"],
         "countdown_time": values["countdown_time"],
         "warning_time": warning_time,

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from domain.projector.context import Projection, SlideContext, as_str
+from domain.projector.context import Projection, SlideContext
 from domain.projector.registry import slide
 
 
 @slide("projector_message")
 def projector_message(ctx: SlideContext, projection: Projection) -> dict[str, Any]:
     coid = projection.content_object_id
-    return {"message": as_str(ctx.obj(coid, "id", "message")["message"], f"{coid}/message")}
+    return {"message": ctx.obj(coid, "id", "message").get_str("message")}

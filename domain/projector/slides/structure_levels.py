@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
-from domain.projector.context import InvalidKey, Projection, SlideContext, as_bool, as_ids, as_int, as_str
+from domain.projector.context import InvalidKey, Projection, SlideContext
 from domain.projector.registry import slide
 from domain.projector.slides.list_of_speakers import get_los_id, load_los
 
@@ -31,15 +31,15 @@ class _Level(NamedTuple):
 def _load_level(ctx: SlideContext, sllos_id: int) -> _Level:
     fqid = f"structure_level_list_of_speakers/{sllos_id}"
     times = ctx.obj(fqid, "structure_level_id", "remaining_time", "current_start_time")
-    level_id = as_int(times["structure_level_id"], f"{fqid}/structure_level_id")
+    level_id = times.get_int("structure_level_id")
     level_fqid = f"structure_level/{level_id}"
     level = ctx.obj(level_fqid, "name", "color")
     return _Level(
         id=level_id,
-        name=as_str(level["name"], f"{level_fqid}/name"),
-        color=as_str(level["color"], f"{level_fqid}/color"),
-        remaining_time=as_int(times["remaining_time"], f"{fqid}/remaining_time"),
-        current_start_time=as_int(times["current_start_time"], f"{fqid}/current_start_time"),
+        name=level.get_str("name"),
+        color=level.get_str("color"),
+        remaining_time=times.get_int("remaining_time"),
+        current_start_time=times.get_int("current_start_time"),
     )
 
 
@@ -101,17 +101,15 @@ def _load_speaker(ctx: SlideContext, speaker_id: int) -> _Speaker:
         "answer",
     )
     return _Speaker(
-        speech_state=as_str(values["speech_state"], f"{fqid}/speech_state"),
-        point_of_order=as_bool(values["point_of_order"], f"{fqid}/point_of_order"),
-        answer=as_bool(values["answer"], f"{fqid}/answer"),
-        weight=as_int(values["weight"], f"{fqid}/weight"),
-        begin_time=as_int(values["begin_time"], f"{fqid}/begin_time"),
-        pause_time=as_int(values["pause_time"], f"{fqid}/pause_time"),
-        end_time=as_int(values["end_time"], f"{fqid}/end_time"),
-        total_pause=as_int(values["total_pause"], f"{fqid}/total_pause"),
-        sllos_id=as_int(
-            values["structure_level_list_of_speakers_id"], f"{fqid}/structure_level_list_of_speakers_id"
-        ),
+        speech_state=values.get_str("speech_state"),
+        point_of_order=values.get_bool("point_of_order"),
+        answer=values.get_bool("answer"),
+        weight=values.get_int("weight"),
+        begin_time=values.get_int("begin_time"),
+        pause_time=values.get_int("pause_time"),
+        end_time=values.get_int("end_time"),
+        total_pause=values.get_int("total_pause"),
+        sllos_id=values.get_int("structure_level_list_of_speakers_id"),
     )
 
 
@@ -188,8 +186,8 @@ def _in_use(ctx: SlideContext, sllos_id: int) -> bool:
     fqid = f"structure_level_list_of_speakers/{sllos_id}"
     fields = ("initial_time", "additional_time", "remaining_time", "current_start_time")
     values = ctx.obj(fqid, "speaker_ids", *fields)
-    speaker_ids = as_ids(values["speaker_ids"], f"{fqid}/speaker_ids") or []
-    initial, additional, remaining, start = (as_int(values[field], f"{fqid}/{field}") for field in fields)
+    speaker_ids = values.get_ids("speaker_ids") or []
+    initial, additional, remaining, start = (values.get_int(field) for field in fields)
     return (
         initial + additional != remaining
         or start != 0

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from domain.projector.context import SlideContext, as_ids, as_int, as_str
+from domain.projector.context import Fields, SlideContext
 from domain.projector.registry import titler
 from domain.projector.users import load_user
 
@@ -20,9 +20,9 @@ def fqid_id(fqid: str) -> int:
     return int(raw) if raw.isascii() and raw.isdigit() else 0
 
 
-def _agenda_item_number(ctx: SlideContext, agenda_item_id: Any, hint: str, fqid: str) -> str:
+def _agenda_item_number(ctx: SlideContext, values: Fields, hint: str) -> str:
     """The hint (the agenda item list passes the item's number), else the item's number."""
-    item_id = as_int(agenda_item_id, f"{fqid}/agenda_item_id")
+    item_id = values.get_int("agenda_item_id")
     if hint or item_id <= 0:
         return hint
     return ctx.get_str(f"agenda_item/{item_id}/item_number", must=True)
@@ -34,8 +34,8 @@ def _titled(ctx: SlideContext, fqid: str, hint: str) -> dict[str, Any]:
     return {
         "collection": fqid.partition("/")[0],
         "content_object_id": fqid,
-        "title": as_str(values["title"], f"{fqid}/title"),
-        "agenda_item_number": _agenda_item_number(ctx, values["agenda_item_id"], hint, fqid),
+        "title": values.get_str("title"),
+        "agenda_item_number": _agenda_item_number(ctx, values, hint),
     }
 
 
@@ -45,9 +45,9 @@ def motion_title(ctx: SlideContext, fqid: str, item_number_hint: str, meeting_id
     return {
         "collection": "motion",
         "content_object_id": fqid,
-        "title": as_str(values["title"], f"{fqid}/title"),
-        "number": as_str(values["number"], f"{fqid}/number"),
-        "agenda_item_number": _agenda_item_number(ctx, values["agenda_item_id"], item_number_hint, fqid),
+        "title": values.get_str("title"),
+        "number": values.get_str("number"),
+        "agenda_item_number": _agenda_item_number(ctx, values, item_number_hint),
     }
 
 
@@ -80,7 +80,7 @@ def poll_candidate_list_title(
     ctx: SlideContext, fqid: str, item_number_hint: str, meeting_id: int
 ) -> dict[str, Any]:
     values = ctx.obj(fqid, "poll_candidate_ids")
-    candidate_ids = as_ids(values["poll_candidate_ids"], f"{fqid}/poll_candidate_ids") or []
+    candidate_ids = values.get_ids("poll_candidate_ids") or []
     return {
         "collection": "poll_candidate_list",
         "content_object_id": fqid,
@@ -98,10 +98,10 @@ def meeting_mediafile_title(
     always fails; this port reads ``mediafile/title`` and emits the object upstream intends.
     """
     values = ctx.obj(fqid, "id", "mediafile_id")
-    mediafile = f"mediafile/{as_int(values['mediafile_id'], f'{fqid}/mediafile_id')}"
-    title = ctx.obj(mediafile, "id", "title")["title"]
+    mediafile = f"mediafile/{values.get_int('mediafile_id')}"
+    title = ctx.obj(mediafile, "id", "title").get_str("title")
     return {
         "collection": "mediafile",
         "content_object_id": mediafile,
-        "title": as_str(title, f"{mediafile}/title"),
+        "title": title,
     }

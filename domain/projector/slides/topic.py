@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from domain.projector.context import Projection, SlideContext, as_int, as_str
+from domain.projector.context import Projection, SlideContext
 from domain.projector.registry import slide
 
 
@@ -16,12 +16,12 @@ def topic(ctx: SlideContext, projection: Projection) -> dict[str, Any]:
     """
     coid = projection.content_object_id
     values = ctx.obj(coid, "id", "title", "text", "agenda_item_id")
-    agenda_item_id = as_int(values["agenda_item_id"], f"{coid}/agenda_item_id")
+    agenda_item_id = values.get_int("agenda_item_id")
     item_number = ""
     if agenda_item_id > 0:
         item_number = ctx.get_str(f"agenda_item/{agenda_item_id}/item_number", must=True)
     return {
-        "title": as_str(values["title"], f"{coid}/title"),
-        "text": as_str(values["text"], f"{coid}/text"),
+        "title": values.get_str("title"),
+        "text": values.get_str("text"),
         "item_number": item_number,
     }

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from domain.projector.context import Projection, SlideContext, as_str
+from domain.projector.context import Projection, SlideContext
 from domain.projector.registry import slide
 from domain.projector.slides.titles import fqid_id
 
@@ -19,5 +19,5 @@ def wifi_access_data(ctx: SlideContext, projection: Projection) -> dict[str, Any
     """Each setting that is not empty; the content is the same for every viewer (spec §3.1)."""
     fqid = f"meeting/{fqid_id(projection.content_object_id)}"
     values = ctx.obj(fqid, *FIELDS)
-    settings = {field: as_str(values[field], f"{fqid}/{field}") for field in FIELDS}
+    settings = {field: values.get_str(field) for field in FIELDS}
     return {field: value for field, value in settings.items() if value}

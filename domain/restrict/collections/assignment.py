@@ -9,7 +9,7 @@
 
 from __future__ import annotations
 
-from domain.restrict.context import Inconsistent, RestrictContext
+from domain.restrict.context import RestrictContext
 from domain.restrict.registry import rule
 
 
@@ -22,9 +22,5 @@ def see_assignment(ctx: RestrictContext, id: int) -> bool:
 @rule("assignment_candidate", "A")
 def see_candidate(ctx: RestrictContext, id: int) -> bool:
     """Mode A: assignment/A of ``assignment_id``."""
-    assignment = ctx.required_id("assignment_candidate", id, "assignment_id")
-    if not ctx.exists("assignment", assignment):
-        raise Inconsistent(
-            f"assignment_candidate/{id}/assignment_id points to missing assignment/{assignment}"
-        )
+    assignment = ctx.target("assignment_candidate", id, "assignment_id")
     return ctx.visible("assignment", "A", assignment)

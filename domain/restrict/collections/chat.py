@@ -13,7 +13,7 @@ of a missing one, is inconsistent data and therefore invisible (spec R2).
 
 from __future__ import annotations
 
-from domain.restrict.context import Inconsistent, RestrictContext
+from domain.restrict.context import RestrictContext
 from domain.restrict.registry import rule
 
 
@@ -30,9 +30,7 @@ def see_chat_group(ctx: RestrictContext, id: int) -> bool:
 @rule("chat_message", "A")
 def see_chat_message(ctx: RestrictContext, id: int) -> bool:
     """Mode A: ``chat.can_manage``; or in a read group of the chat group; or the author."""
-    chat_group = ctx.required_id("chat_message", id, "chat_group_id")
-    if not ctx.exists("chat_group", chat_group):
-        raise Inconsistent(f"chat_message/{id}/chat_group_id points to missing chat_group/{chat_group}")
+    chat_group = ctx.target("chat_message", id, "chat_group_id")
     perms = ctx.perms_of("chat_group", chat_group)
     if perms.has("chat.can_manage"):
         return True

@@ -10,7 +10,7 @@
 
 from __future__ import annotations
 
-from domain.restrict.context import Inconsistent, RestrictContext
+from domain.restrict.context import RestrictContext
 from domain.restrict.registry import rule
 
 
@@ -20,12 +20,8 @@ def see_entry(ctx: RestrictContext, id: int) -> bool:
     ``meeting.can_see_history`` there. A ``meeting_id`` pointing to no meeting is inconsistent."""
     if ctx.oml("can_manage_organization"):
         return True
-    meeting = ctx.id("history_entry", id, "meeting_id")
-    if not meeting:
-        return False
-    if not ctx.exists("meeting", meeting):
-        raise Inconsistent(f"history_entry/{id}/meeting_id points to missing meeting/{meeting}")
-    return ctx.perms(meeting).has("meeting.can_see_history")
+    meeting = ctx.target("history_entry", id, "meeting_id", required=False)
+    return meeting != 0 and ctx.perms(meeting).has("meeting.can_see_history")
 
 
 @rule("history_position", "A")

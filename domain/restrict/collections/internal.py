@@ -10,7 +10,7 @@ restrict §4, upstream ``collection/{action_worker,import_preview}.go``).
 from __future__ import annotations
 
 from domain.restrict.context import RestrictContext
-from domain.restrict.registry import rule
+from domain.restrict.registry import never, rule
 
 
 @rule("action_worker", "A")
@@ -22,7 +22,4 @@ def own_action_worker(ctx: RestrictContext, id: int) -> bool:
     return ctx.is_me(owner)
 
 
-@rule("import_preview", "A")
-def nobody(ctx: RestrictContext, id: int) -> bool:
-    """import_preview A: never."""
-    return False
+rule("import_preview", "A")(never)  # import_preview A: never.

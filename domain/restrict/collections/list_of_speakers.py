@@ -15,7 +15,7 @@ The content object of a list is not consulted (as upstream).
 
 from __future__ import annotations
 
-from domain.restrict.context import Inconsistent, RestrictContext
+from domain.restrict.context import RestrictContext
 from domain.restrict.registry import rule
 
 
@@ -51,10 +51,5 @@ def see_speaker(ctx: RestrictContext, id: int) -> bool:
 @rule("structure_level_list_of_speakers", "A")
 def see_structure_level_list(ctx: RestrictContext, id: int) -> bool:
     """Mode A: list_of_speakers/A of ``list_of_speakers_id`` (required)."""
-    list_of_speakers = ctx.required_id("structure_level_list_of_speakers", id, "list_of_speakers_id")
-    if not ctx.exists("list_of_speakers", list_of_speakers):
-        raise Inconsistent(
-            f"structure_level_list_of_speakers/{id}/list_of_speakers_id points to missing "
-            f"list_of_speakers/{list_of_speakers}"
-        )
+    list_of_speakers = ctx.target("structure_level_list_of_speakers", id, "list_of_speakers_id")
     return ctx.visible("list_of_speakers", "A", list_of_speakers)

@@ -17,17 +17,14 @@ Upstream's mode D (``meeting.can_see_livestream``) is not implemented: no field 
 
 from __future__ import annotations
 
-from domain.restrict.context import Inconsistent, RestrictContext
+from domain.restrict.context import RestrictContext
 from domain.restrict.registry import rule
 
 
 def sees_meeting_of(ctx: RestrictContext, collection: str, id: int) -> bool:
     """Whether the user can see (meeting/B) the meeting of ``collection/id``. The object must
     have a meeting that exists; otherwise it is inconsistent data (upstream raises)."""
-    meeting = ctx.meeting_of(collection, id)
-    if not ctx.exists("meeting", meeting):
-        raise Inconsistent(f"{collection}/{id}/meeting_id points to missing meeting/{meeting}")
-    return ctx.visible("meeting", "B", meeting)
+    return ctx.visible("meeting", "B", ctx.target(collection, id, "meeting_id"))
 
 
 @rule("meeting", "A")

@@ -20,7 +20,7 @@ way and on the cycle is visible on its own.
 from __future__ import annotations
 
 from domain.restrict.context import Inconsistent, RestrictContext
-from domain.restrict.registry import rule
+from domain.restrict.registry import never, rule
 
 
 @rule("motion", "C")
@@ -45,10 +45,7 @@ def see_metadata_managers(ctx: RestrictContext, id: int) -> bool:
     return ctx.perms_of("motion", id).has("motion.can_manage_metadata")
 
 
-@rule("motion", "D")
-def never(ctx: RestrictContext, id: int) -> bool:
-    """Mode D: never; these fields are for the backend only."""
-    return False
+rule("motion", "D")(never)  # Mode D: never; these fields are for the backend only.
 
 
 @rule("motion", "E")
@@ -71,12 +68,10 @@ def can_see_own(ctx: RestrictContext, id: int) -> bool:
     restrictions apply as an OR: any listed permission held in the motion's meeting, or being
     a submitter if ``is_submitter`` is listed; no restrictions let everyone through.
     """
-    meeting = ctx.meeting_of("motion", id)
+    meeting = ctx.target("motion", id, "meeting_id")
     perms = ctx.perms(meeting)
     if perms.is_admin:
         return True
-    if not ctx.exists("meeting", meeting):
-        raise Inconsistent(f"motion/{id}/meeting_id points to the missing meeting/{meeting}")
     if not perms.has("motion.can_see"):
         if ctx.flag("meeting", meeting, "locked_from_inside"):
             return False
@@ -103,10 +98,7 @@ def is_submitter(ctx: RestrictContext, motion_id: int) -> bool:
 
 def state_of(ctx: RestrictContext, motion_id: int) -> int:
     """The motion's required, existing state."""
-    state = ctx.required_id("motion", motion_id, "state_id")
-    if not ctx.exists("motion_state", state):
-        raise Inconsistent(f"motion/{motion_id}/state_id points to the missing motion_state/{state}")
-    return state
+    return ctx.target("motion", motion_id, "state_id", "motion_state")
 
 
 def _restrictions(ctx: RestrictContext, state: int) -> list[str]:

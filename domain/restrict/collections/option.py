@@ -19,23 +19,12 @@ def poll_of_option(ctx: RestrictContext, option_id: int) -> int:
     """The option's poll: ``poll_id``, or for a global option
     ``used_as_global_option_in_poll_id``. An option with neither (or a missing option), or one
     whose poll is missing, is inconsistent (upstream raises)."""
-    poll_id = ctx.id("option", option_id, "poll_id") or ctx.id(
-        "option", option_id, "used_as_global_option_in_poll_id"
+    poll_id = ctx.target("option", option_id, "poll_id", required=False) or ctx.target(
+        "option", option_id, "used_as_global_option_in_poll_id", "poll", required=False
     )
     if not poll_id:
         raise Inconsistent(f"option/{option_id} does not exist or belongs to no poll")
-    if not ctx.exists("poll", poll_id):
-        raise Inconsistent(f"option/{option_id} belongs to missing poll/{poll_id}")
     return poll_id
-
-
-def _required_target(ctx: RestrictContext, collection: str, id: int, field: str) -> int:
-    """The id in the required relation ``field``, whose target must exist (upstream raises)."""
-    target = ctx.required_id(collection, id, field)
-    target_collection = field.removesuffix("_id")
-    if not ctx.exists(target_collection, target):
-        raise Inconsistent(f"{collection}/{id}/{field} points to missing {target_collection}/{target}")
-    return target
 
 
 @rule("option", "A")
@@ -57,11 +46,11 @@ def see_option_result(ctx: RestrictContext, id: int) -> bool:
 @rule("poll_candidate_list", "A")
 def see_candidate_list(ctx: RestrictContext, id: int) -> bool:
     """poll_candidate_list mode A: its ``option_id`` is visible in option mode A."""
-    return ctx.visible("option", "A", _required_target(ctx, "poll_candidate_list", id, "option_id"))
+    return ctx.visible("option", "A", ctx.target("poll_candidate_list", id, "option_id"))
 
 
 @rule("poll_candidate", "A")
 def see_candidate(ctx: RestrictContext, id: int) -> bool:
     """poll_candidate mode A: its ``poll_candidate_list_id`` is visible."""
-    list_id = _required_target(ctx, "poll_candidate", id, "poll_candidate_list_id")
+    list_id = ctx.target("poll_candidate", id, "poll_candidate_list_id")
     return ctx.visible("poll_candidate_list", "A", list_id)

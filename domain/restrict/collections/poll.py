@@ -56,6 +56,19 @@ def state(ctx: RestrictContext, poll_id: int) -> str:
     return value if isinstance(value, str) else ""
 
 
+def results_visible(ctx: RestrictContext, poll_id: int, collection: str, id: int) -> bool:
+    """The rule of a poll's results: ``published`` → ``collection/id`` in mode A; ``finished`` →
+    can manage the poll (without seeing it); any other state → never, so results stay hidden
+    while voting runs."""
+    match state(ctx, poll_id):
+        case "published":
+            return ctx.visible(collection, "A", id)
+        case "finished":
+            return can_manage_poll(ctx, poll_id)
+        case _:
+            return False
+
+
 @rule("poll", "A")
 def see(ctx: RestrictContext, id: int) -> bool:
     """Mode A: the content object is visible (motion/C, assignment/A or topic/A)."""
@@ -67,13 +80,7 @@ def see(ctx: RestrictContext, id: int) -> bool:
 def see_results(ctx: RestrictContext, id: int) -> bool:
     """Mode B: ``published`` → poll/A; ``finished`` → can manage the poll (without seeing
     it); any other state → never, so results stay hidden while voting runs."""
-    match state(ctx, id):
-        case "published":
-            return ctx.visible("poll", "A", id)
-        case "finished":
-            return can_manage_poll(ctx, id)
-        case _:
-            return False
+    return results_visible(ctx, id, "poll", id)
 
 
 @rule("poll", "C")

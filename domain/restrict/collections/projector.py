@@ -13,7 +13,7 @@
 
 from __future__ import annotations
 
-from domain.restrict.context import Inconsistent, RestrictContext
+from domain.restrict.context import RestrictContext
 from domain.restrict.registry import rule
 
 
@@ -38,12 +38,8 @@ def see_projection(ctx: RestrictContext, id: int) -> bool:
     not visible)."""
     if ctx.perms_of("projection", id).has("projector.can_manage"):
         return True
-    projector = ctx.id("projection", id, "current_projector_id")
-    if not projector:
-        return False
-    if not ctx.exists("projector", projector):
-        raise Inconsistent(f"projection/{id}/current_projector_id points to missing projector/{projector}")
-    return ctx.visible("projector", "A", projector)
+    projector = ctx.target("projection", id, "current_projector_id", "projector", required=False)
+    return projector != 0 and ctx.visible("projector", "A", projector)
 
 
 @rule("projector_countdown", "A")

@@ -7,14 +7,12 @@ inconsistent data and therefore invisible (spec R2).
 
 from __future__ import annotations
 
-from domain.restrict.context import Inconsistent, RestrictContext
+from domain.restrict.context import RestrictContext
 from domain.restrict.registry import rule
 
 
 @rule("topic", "A")
 def see_topic(ctx: RestrictContext, id: int) -> bool:
     """Mode A: agenda_item/A of ``agenda_item_id``."""
-    agenda_item = ctx.required_id("topic", id, "agenda_item_id")
-    if not ctx.exists("agenda_item", agenda_item):
-        raise Inconsistent(f"topic/{id}/agenda_item_id points to missing agenda_item/{agenda_item}")
+    agenda_item = ctx.target("topic", id, "agenda_item_id")
     return ctx.visible("agenda_item", "A", agenda_item)

@@ -20,7 +20,7 @@ Y manages.
 from __future__ import annotations
 
 from domain.restrict.context import Inconsistent, RestrictContext
-from domain.restrict.registry import rule
+from domain.restrict.registry import never, rule
 
 
 def _meeting_users(ctx: RestrictContext, id: int) -> list[int]:
@@ -92,10 +92,7 @@ def see_organization(ctx: RestrictContext, id: int) -> bool:
     return ctx.oml("can_manage_users")
 
 
-@rule("user", "G")
-def see_password(ctx: RestrictContext, id: int) -> bool:
-    """Mode G (the password hash): never, for nobody."""
-    return False
+rule("user", "G")(never)  # Mode G (the password hash): never, for nobody.
 
 
 @rule("user", "H")

@@ -9,7 +9,7 @@
 from __future__ import annotations
 
 from domain.restrict.collections.option import poll_of_option
-from domain.restrict.collections.poll import can_manage_poll, state
+from domain.restrict.collections.poll import can_manage_poll, results_visible, state
 from domain.restrict.context import RestrictContext
 from domain.restrict.registry import rule
 
@@ -36,11 +36,4 @@ def see_vote(ctx: RestrictContext, id: int) -> bool:
 def see_user_token(ctx: RestrictContext, id: int) -> bool:
     """Mode B (``user_token``): ``published`` → vote/A; ``finished`` → can manage the poll
     (without seeing it); any other state → never."""
-    poll_id = poll_of_vote(ctx, id)
-    match state(ctx, poll_id):
-        case "published":
-            return ctx.visible("vote", "A", id)
-        case "finished":
-            return can_manage_poll(ctx, poll_id)
-        case _:
-            return False
+    return results_visible(ctx, poll_of_vote(ctx, id), "vote", id)

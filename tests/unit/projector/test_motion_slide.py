@@ -48,13 +48,13 @@ MINIMAL = {
 }
 
 
-def _run(changes: dict[str, Any]) -> tuple[Any, Reader]:
+def _run(changes: dict[str, Any]) -> tuple[dict[str, Any], Reader]:
     data = BASE | {key.replace("__", "/"): value for key, value in changes.items()}
     reader = Reader(FlatSource(data))
     return calculate(reader, 1, REGISTRY), reader
 
 
-def content(**changes: Any) -> Any:
+def content(**changes: Any) -> dict[str, Any]:
     """The content of projection 1 over BASE with ``changes`` (keys with "__" for "/")."""
     return _run(changes)[0]
 

@@ -87,7 +87,7 @@ def _content(data: dict[str, Any], options: Any = None) -> Any:
 
 
 SINGLE = {"single_votes": True}
-AT_STOP = [
+AT_STOP: list[dict[str, Any]] = [
     {"voted": True, "present": True, "user_id": 1, "vote_delegated_to_user_id": None},
     {"voted": False, "present": True, "user_id": 4, "user_merged_into_id": 6},
     {"voted": False},

@@ -9,29 +9,23 @@ from typing import Any
 
 import pytest
 
-from domain.api import explain, visible_keys
+from domain.api import explain
+from tests import builders
+from tests.builders import Data, obj, sees
 
 MEETING = 30
 OTHER_MEETING = 31
 
 
-def world(*meetings: int) -> dict[str, Any]:
-    """An organization with user 1 and the given meetings, each in its own committee."""
-    data: dict[str, Any] = {"organization/1/id": 1, "user/1/id": 1, "user/2/id": 2}
+def world(*meetings: int) -> Data:
+    """An organization with users 1 and 2 and the given meetings, each in its own committee."""
+    data = obj("organization/1") | obj("user/1") | obj("user/2")
     for meeting in meetings or (MEETING,):
-        committee = meeting * 10
-        data |= {
-            f"meeting/{meeting}/id": meeting,
-            f"meeting/{meeting}/committee_id": committee,
-            f"committee/{committee}/id": committee,
-            f"committee/{committee}/meeting_ids": [meeting],
-        }
+        data |= builders.meeting(meeting, meeting * 10)
     return data
 
 
-def member(
-    data: dict[str, Any], *perms: str, meeting: int = MEETING, user: int = 1, admin: bool = False
-) -> dict[str, Any]:
+def member(data: Data, *perms: str, meeting: int = MEETING, user: int = 1, admin: bool = False) -> Data:
     """Make ``user`` a member of ``meeting`` in a group with ``perms`` (the admin group if
     ``admin``), with both sides of every relation set, as in consistent data."""
     meeting_user = user * 100 + meeting
@@ -53,23 +47,11 @@ def member(
     return data
 
 
-def obj(data: dict[str, Any], fqid: str, **fields: Any) -> dict[str, Any]:
-    """Add the object ``fqid`` with ``fields`` (and its ``id``)."""
-    id = fqid.split("/")[1]
-    data[f"{fqid}/id"] = int(id)
-    data.update({f"{fqid}/{name}": value for name, value in fields.items()})
-    return data
-
-
-def sees(data: dict[str, Any], *keys: str, user: int = 1) -> set[str]:
-    return visible_keys(data, user, keys)
-
-
 # -- agenda_item and topic ---------------------------------------------------------------------
 
 
-def agenda_item(*perms: str, **fields: Any) -> dict[str, Any]:
-    return obj(member(world(), *perms), "agenda_item/1", meeting_id=MEETING, **fields)
+def agenda_item(*perms: str, **fields: Any) -> Data:
+    return member(world(), *perms) | obj("agenda_item/1", meeting_id=MEETING, **fields)
 
 
 @pytest.mark.parametrize(
@@ -100,7 +82,7 @@ def test_agenda_item_mode_c_for_managers() -> None:
 
 
 def test_topic_follows_its_agenda_item() -> None:
-    data = obj(agenda_item("agenda_item.can_see"), "topic/5", meeting_id=MEETING, agenda_item_id=1)
+    data = agenda_item("agenda_item.can_see") | obj("topic/5", meeting_id=MEETING, agenda_item_id=1)
     assert sees(data, "topic/5/id") == {"topic/5/id"}
     data["agenda_item/1/is_hidden"] = True
     assert sees(data, "topic/5/id") == set()
@@ -111,7 +93,7 @@ def test_topic_follows_its_agenda_item() -> None:
 
 def test_list_of_speakers_can_be_speaker_sees_list_but_not_moderator_notes() -> None:
     data = member(world(), "list_of_speakers.can_be_speaker")
-    obj(data, "list_of_speakers/1", meeting_id=MEETING, moderator_notes="n")
+    data |= obj("list_of_speakers/1", meeting_id=MEETING, moderator_notes="n")
     assert sees(data, "list_of_speakers/1/id", "list_of_speakers/1/moderator_notes") == {
         "list_of_speakers/1/id"
     }
@@ -121,18 +103,18 @@ def test_list_of_speakers_is_decided_per_meeting() -> None:
     """R3: permission in one meeting does not open the lists of another meeting, whatever is
     requested together (R5)."""
     data = member(world(MEETING, OTHER_MEETING), "list_of_speakers.can_see")
-    obj(data, "list_of_speakers/1", meeting_id=MEETING)
-    obj(data, "list_of_speakers/2", meeting_id=OTHER_MEETING)
-    obj(data, "structure_level_list_of_speakers/3", meeting_id=OTHER_MEETING, list_of_speakers_id=2)
+    data |= obj("list_of_speakers/1", meeting_id=MEETING)
+    data |= obj("list_of_speakers/2", meeting_id=OTHER_MEETING)
+    data |= obj("structure_level_list_of_speakers/3", meeting_id=OTHER_MEETING, list_of_speakers_id=2)
     keys = ("list_of_speakers/1/id", "list_of_speakers/2/id", "structure_level_list_of_speakers/3/id")
     assert sees(data, *keys) == {"list_of_speakers/1/id"}
     assert sees(data, "list_of_speakers/2/id") == set()
 
 
-def speaker_world(*perms: str, speaker_user: int) -> dict[str, Any]:
+def speaker_world(*perms: str, speaker_user: int) -> Data:
     data = member(world(), *perms)
     member(data, meeting=MEETING, user=2)
-    return obj(data, "speaker/1", meeting_id=MEETING, meeting_user_id=speaker_user * 100 + MEETING)
+    return data | obj("speaker/1", meeting_id=MEETING, meeting_user_id=speaker_user * 100 + MEETING)
 
 
 def test_can_be_speaker_sees_only_own_speaker() -> None:
@@ -142,14 +124,14 @@ def test_can_be_speaker_sees_only_own_speaker() -> None:
 
 def test_speaker_without_meeting_user_is_nobodys_own() -> None:
     data = member(world(), "list_of_speakers.can_be_speaker")
-    obj(data, "speaker/1", meeting_id=MEETING)
+    data |= obj("speaker/1", meeting_id=MEETING)
     assert sees(data, "speaker/1/id") == set()
 
 
 def test_structure_level_list_of_speakers_not_with_user_can_see_alone() -> None:
     data = member(world(), "user.can_see")
-    obj(data, "list_of_speakers/1", meeting_id=MEETING)
-    obj(data, "structure_level_list_of_speakers/2", meeting_id=MEETING, list_of_speakers_id=1)
+    data |= obj("list_of_speakers/1", meeting_id=MEETING)
+    data |= obj("structure_level_list_of_speakers/2", meeting_id=MEETING, list_of_speakers_id=1)
     assert sees(data, "structure_level_list_of_speakers/2/id") == set()
 
 
@@ -157,7 +139,7 @@ def test_structure_level_visible_through_a_visible_meeting_user() -> None:
     """spec §6 structure_level "Can see meeting_user": needs the meeting_user rule (mode A)."""
     data = member(world(), "user.can_see")
     member(data, meeting=MEETING, user=2)
-    obj(data, "structure_level/1", meeting_id=MEETING, meeting_user_ids=[2 * 100 + MEETING])
+    data |= obj("structure_level/1", meeting_id=MEETING, meeting_user_ids=[2 * 100 + MEETING])
     assert sees(data, "structure_level/1/id") == {"structure_level/1/id"}
 
 
@@ -166,27 +148,26 @@ def test_structure_level_visible_through_a_visible_meeting_user() -> None:
 
 def test_assignment_candidate_follows_assignment() -> None:
     data = member(world(), "assignment.can_nominate_self")
-    obj(data, "assignment/1", meeting_id=MEETING, candidate_ids=[2])
-    obj(data, "assignment_candidate/2", meeting_id=MEETING, assignment_id=1)
+    data |= obj("assignment/1", meeting_id=MEETING, candidate_ids=[2])
+    data |= obj("assignment_candidate/2", meeting_id=MEETING, assignment_id=1)
     assert sees(data, "assignment/1/id", "assignment_candidate/2/id") == {
         "assignment/1/id",
         "assignment_candidate/2/id",
     }
 
 
-def chat_world(*, read: bool, write: bool, author: int = 2) -> dict[str, Any]:
+def chat_world(*, read: bool, write: bool, author: int = 2) -> Data:
     data = member(world())
     member(data, meeting=MEETING, user=2)
     group = 100 + MEETING + 10_000
-    obj(
-        data,
+    data |= obj(
         "chat_group/1",
         meeting_id=MEETING,
         read_group_ids=[group] if read else [],
         write_group_ids=[group] if write else [],
     )
-    return obj(
-        data, "chat_message/2", chat_group_id=1, meeting_id=MEETING, meeting_user_id=author * 100 + MEETING
+    return data | obj(
+        "chat_message/2", chat_group_id=1, meeting_id=MEETING, meeting_user_id=author * 100 + MEETING
     )
 
 
@@ -208,18 +189,18 @@ def test_chat_message_own_message_without_group() -> None:
 
 def test_projector_manager_sees_internal_projector_and_every_projection() -> None:
     data = member(world(), "projector.can_manage")
-    obj(data, "projector/1", meeting_id=MEETING, is_internal=True)
-    obj(data, "projection/2", meeting_id=MEETING)
+    data |= obj("projector/1", meeting_id=MEETING, is_internal=True)
+    data |= obj("projection/2", meeting_id=MEETING)
     assert sees(data, "projector/1/id", "projection/2/id") == {"projector/1/id", "projection/2/id"}
 
 
 def test_projection_needs_a_visible_current_projector() -> None:
     data = member(world(), "projector.can_see")
-    obj(data, "projector/1", meeting_id=MEETING, is_internal=True)
-    obj(data, "projector/3", meeting_id=MEETING)
-    obj(data, "projection/2", meeting_id=MEETING, current_projector_id=1)
-    obj(data, "projection/4", meeting_id=MEETING, preview_projector_id=3)
-    obj(data, "projection/5", meeting_id=MEETING, current_projector_id=3)
+    data |= obj("projector/1", meeting_id=MEETING, is_internal=True)
+    data |= obj("projector/3", meeting_id=MEETING)
+    data |= obj("projection/2", meeting_id=MEETING, current_projector_id=1)
+    data |= obj("projection/4", meeting_id=MEETING, preview_projector_id=3)
+    data |= obj("projection/5", meeting_id=MEETING, current_projector_id=3)
     keys = ("projection/2/id", "projection/4/id", "projection/5/id")
     assert sees(data, *keys) == {"projection/5/id"}
 
@@ -228,22 +209,22 @@ def test_projection_needs_a_visible_current_projector() -> None:
 
 
 def test_mediafile_with_token_is_public() -> None:
-    data = obj(world(), "mediafile/1", owner_id="organization/1", token="web_logo")
+    data = world() | obj("mediafile/1", owner_id="organization/1", token="web_logo")
     assert sees(data, "mediafile/1/id", user=0) == {"mediafile/1/id"}
 
 
 def test_unpublished_organization_file_hidden_even_from_meeting_admin() -> None:
     data = member(world(), admin=True)
-    obj(data, "mediafile/1", owner_id="organization/1")
+    data |= obj("mediafile/1", owner_id="organization/1")
     assert sees(data, "mediafile/1/id") == set()
     data["mediafile/1/published_to_meetings_in_organization_id"] = 1
     assert sees(data, "mediafile/1/id") == {"mediafile/1/id"}
 
 
-def mediafile_world(*perms: str, admin: bool = False, **fields: Any) -> dict[str, Any]:
+def mediafile_world(*perms: str, admin: bool = False, **fields: Any) -> Data:
     data = member(world(), *perms, admin=admin)
-    obj(data, "mediafile/1", owner_id=f"meeting/{MEETING}", meeting_mediafile_ids=[2])
-    return obj(data, "meeting_mediafile/2", meeting_id=MEETING, mediafile_id=1, **fields)
+    data |= obj("mediafile/1", owner_id=f"meeting/{MEETING}", meeting_mediafile_ids=[2])
+    return data | obj("meeting_mediafile/2", meeting_id=MEETING, mediafile_id=1, **fields)
 
 
 def test_meeting_admin_sees_meeting_mediafile() -> None:
@@ -256,8 +237,8 @@ def test_meeting_admin_sees_meeting_mediafile() -> None:
 
 def test_meeting_mediafile_on_current_projection() -> None:
     data = mediafile_world("projector.can_see", is_public=False, projection_ids=[4])
-    obj(data, "projector/5", meeting_id=MEETING)
-    obj(data, "projection/4", meeting_id=MEETING, current_projector_id=5)
+    data |= obj("projector/5", meeting_id=MEETING)
+    data |= obj("projection/4", meeting_id=MEETING, current_projector_id=5)
     assert sees(data, "meeting_mediafile/2/id") == {"meeting_mediafile/2/id"}
 
 
@@ -282,7 +263,7 @@ def test_meeting_mediafile_needs_to_see_the_meeting() -> None:
 # -- inconsistent data (R2): invisible, no exception --------------------------------------------
 
 
-def admin_world() -> dict[str, Any]:
+def admin_world() -> Data:
     """A superadmin, who would see everything of consistent data."""
     data = world()
     data["user/1/organization_management_level"] = "superadmin"
@@ -310,7 +291,7 @@ def admin_world() -> dict[str, Any]:
     ],
 )
 def test_inconsistent_object_is_invisible(fqid: str, fields: dict[str, Any]) -> None:
-    data = obj(admin_world(), fqid, **fields)
+    data = admin_world() | obj(fqid, **fields)
     assert sees(data, f"{fqid}/id") == set()
     assert "inconsistent data" in str(explain(data, 1, f"{fqid}/id"))
 
@@ -331,14 +312,14 @@ def test_inconsistent_object_is_invisible(fqid: str, fields: dict[str, Any]) -> 
 def test_inconsistent_field_is_invisible_for_members(
     fqid: str, fields: dict[str, Any], perms: list[str]
 ) -> None:
-    data = obj(member(world(), *perms), fqid, meeting_id=MEETING, **fields)
-    obj(data, "chat_group/2", meeting_id=MEETING)
+    data = member(world(), *perms) | obj(fqid, meeting_id=MEETING, **fields)
+    data |= obj("chat_group/2", meeting_id=MEETING)
     assert sees(data, f"{fqid}/id") == set()
     assert "inconsistent data" in str(explain(data, 1, f"{fqid}/id"))
 
 
 def test_inconsistent_object_does_not_affect_other_keys() -> None:
     data = agenda_item("agenda_item.can_see")
-    obj(data, "topic/2", meeting_id=MEETING, agenda_item_id=1)
-    obj(data, "topic/3", meeting_id=MEETING, agenda_item_id=99)
+    data |= obj("topic/2", meeting_id=MEETING, agenda_item_id=1)
+    data |= obj("topic/3", meeting_id=MEETING, agenda_item_id=99)
     assert sees(data, "agenda_item/1/id", "topic/2/id", "topic/3/id") == {"agenda_item/1/id", "topic/2/id"}

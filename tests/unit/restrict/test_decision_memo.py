@@ -8,49 +8,34 @@ from typing import Any
 from domain.reader import FlatSource, Reader
 from domain.restrict.memo import PERMS, DecisionMemo
 from domain.restrict.restricter import PermissionRestricter
+from tests.builders import Data, group, member, obj
 
 
-def world(**changes: Any) -> dict[str, Any]:
+def world(**changes: Any) -> Data:
     """Meeting 1; user 1 is a delegate (group 2); motion 3 with agenda item 4, list of
     speakers 5 and submitter 8; user 1's personal note 6 on the motion."""
-    data: dict[str, Any] = {
-        "organization/1/id": 1,
-        "meeting/1/id": 1,
-        "meeting/1/group_ids": [2],
-        "group/2/id": 2,
-        "group/2/meeting_id": 1,
-        "group/2/meeting_user_ids": [10],
-        "group/2/permissions": ["motion.can_see", "agenda_item.can_see", "list_of_speakers.can_see"],
-        "user/1/id": 1,
-        "user/1/meeting_user_ids": [10],
-        "meeting_user/10/id": 10,
-        "meeting_user/10/user_id": 1,
-        "meeting_user/10/meeting_id": 1,
-        "meeting_user/10/group_ids": [2],
-        "meeting_user/10/personal_note_ids": [6],
-        "motion/3/id": 3,
-        "motion/3/meeting_id": 1,
-        "motion/3/state_id": 7,
-        "motion/3/agenda_item_id": 4,
-        "motion/3/list_of_speakers_id": 5,
-        "motion/3/personal_note_ids": [6],
-        "motion/3/submitter_ids": [8],
-        "motion_submitter/8/id": 8,
-        "motion_submitter/8/meeting_id": 1,
-        "motion_submitter/8/motion_id": 3,
-        "motion_state/7/id": 7,
-        "motion_state/7/meeting_id": 1,
-        "agenda_item/4/id": 4,
-        "agenda_item/4/meeting_id": 1,
-        "agenda_item/4/content_object_id": "motion/3",
-        "list_of_speakers/5/id": 5,
-        "list_of_speakers/5/meeting_id": 1,
-        "list_of_speakers/5/content_object_id": "motion/3",
-        "personal_note/6/id": 6,
-        "personal_note/6/meeting_id": 1,
-        "personal_note/6/meeting_user_id": 10,
-        "personal_note/6/content_object_id": "motion/3",
-    }
+    data = (
+        obj("organization/1")
+        | obj("meeting/1", group_ids=[2])
+        | group(
+            2, 1, "motion.can_see", "agenda_item.can_see", "list_of_speakers.can_see", meeting_user_ids=[10]
+        )
+        | member(1, 10, 1, 2, personal_note_ids=[6])
+        | obj(
+            "motion/3",
+            meeting_id=1,
+            state_id=7,
+            agenda_item_id=4,
+            list_of_speakers_id=5,
+            personal_note_ids=[6],
+            submitter_ids=[8],
+        )
+        | obj("motion_submitter/8", meeting_id=1, motion_id=3)
+        | obj("motion_state/7", meeting_id=1)
+        | obj("agenda_item/4", meeting_id=1, content_object_id="motion/3")
+        | obj("list_of_speakers/5", meeting_id=1, content_object_id="motion/3")
+        | obj("personal_note/6", meeting_id=1, meeting_user_id=10, content_object_id="motion/3")
+    )
     data.update(changes)
     return data
 
@@ -58,7 +43,7 @@ def world(**changes: Any) -> dict[str, Any]:
 KEYS = ["motion/3/title", "list_of_speakers/5/closed", "personal_note/6/note", "motion_submitter/8/weight"]
 
 
-def decide(data: dict[str, Any], memo: DecisionMemo, user_id: int = 1) -> dict[str, Any]:
+def decide(data: Data, memo: DecisionMemo, user_id: int = 1) -> Data:
     restriction = PermissionRestricter().for_user(Reader(FlatSource(data)), user_id, memo=memo)
     return restriction.restrict({key: "value" for key in KEYS} | {"motion/3/agenda_item_id": 4})
 

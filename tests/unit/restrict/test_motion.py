@@ -11,14 +11,8 @@ from typing import Any
 import pytest
 
 from domain.api import explain, visible_keys
-
-Data = dict[str, Any]
-
-
-def obj(fqid: str, **fields: Any) -> Data:
-    """The flat keys of one object (with its ``id``)."""
-    collection, _, id = fqid.partition("/")
-    return {f"{collection}/{id}/{name}": value for name, value in {"id": int(id), **fields}.items()}
+from tests import builders
+from tests.builders import Data, group, member, obj
 
 
 def world(*permissions: str, meeting: Data | None = None) -> Data:
@@ -27,12 +21,10 @@ def world(*permissions: str, meeting: Data | None = None) -> Data:
     restrictions."""
     return (
         obj("organization/1")
-        | obj("committee/60", meeting_ids=[30])
-        | obj("meeting/30", committee_id=60, admin_group_id=2, group_ids=[2, 1337], **(meeting or {}))
+        | builders.meeting(30, 60, admin_group_id=2, group_ids=[2, 1337], **(meeting or {}))
         | obj("group/2", meeting_id=30, admin_group_for_meeting_id=30)
-        | obj("group/1337", meeting_id=30, permissions=list(permissions), meeting_user_ids=[10])
-        | obj("user/1", meeting_user_ids=[10])
-        | obj("meeting_user/10", user_id=1, meeting_id=30, group_ids=[1337])
+        | group(1337, 30, *permissions, meeting_user_ids=[10])
+        | member(1, 10, 30, 1337)
         | obj("user/2", meeting_user_ids=[20])
         | obj("meeting_user/20", user_id=2, meeting_id=30)
         | obj("motion_state/3", meeting_id=30)

@@ -12,81 +12,67 @@ import pytest
 from domain.api import visible_keys
 from domain.reader import FlatSource, Reader
 from domain.restrict.restricter import PermissionRestricter
+from tests import builders
+from tests.builders import Data, meeting, obj
 
 
-def sees(data: dict[str, Any], user_id: int, key: str) -> bool:
+def sees(data: Data, user_id: int, key: str) -> bool:
     return key in visible_keys(data, user_id, [key])
 
 
-def warnings(data: dict[str, Any], user_id: int, key: str) -> list[str]:
+def warnings(data: Data, user_id: int, key: str) -> list[str]:
     """The inconsistencies the restricter noted while deciding ``key``."""
     restriction = PermissionRestricter().for_user(Reader(FlatSource(data)), user_id)
     assert restriction.value(key, data[key]) is None
     return list(restriction.context.warnings)
 
 
-def world(*, oml: str = "", member: bool = False, locked_out: bool = False, **meeting: Any) -> dict[str, Any]:
+def world(*, oml: str = "", member: bool = False, locked_out: bool = False, **meeting_fields: Any) -> Data:
     """Organization 1; committee 2 (child 3) holding meeting 30 (admin group 901, group 7),
     with group 8, tag 4, point-of-order category 5 and history entry 6 in it; user 1 with
-    ``oml``, a member of meeting 30 (meeting_user 10 in group 7) if ``member``. ``meeting`` sets
-    further fields of meeting 30."""
-    data: dict[str, Any] = {
-        "organization/1/id": 1,
-        "organization/1/published_mediafile_ids": [],
-        "organization/1/limit_of_users": 5,
-        "organization/1/saml_private_key": "secret",
-        "organization/1/enable_electronic_voting": True,
-        "committee/2/id": 2,
-        "committee/2/name": "parent",
-        "committee/2/child_ids": [3],
-        "committee/2/all_child_ids": [3],
-        "committee/2/meeting_ids": [30],
-        "committee/2/manager_ids": [],
-        "committee/3/id": 3,
-        "committee/3/name": "child",
-        "committee/3/parent_id": 2,
-        "committee/3/all_parent_ids": [2],
-        "committee/3/manager_ids": [],
-        "meeting/30/id": 30,
-        "meeting/30/name": "m",
-        "meeting/30/committee_id": 2,
-        "meeting/30/description": "d",
-        "meeting/30/applause_enable": True,
-        "meeting/30/jitsi_domain": "jitsi",
-        "meeting/30/location": "here",
-        "meeting/30/admin_group_id": 901,
-        "meeting/30/group_ids": [7, 901],
-        "group/7/id": 7,
-        "group/7/meeting_id": 30,
-        "group/7/name": "delegates",
-        "group/901/id": 901,
-        "group/901/meeting_id": 30,
-        "group/901/admin_group_for_meeting_id": 30,
-        "tag/4/id": 4,
-        "tag/4/meeting_id": 30,
-        "point_of_order_category/5/id": 5,
-        "point_of_order_category/5/meeting_id": 30,
-        "history_entry/6/id": 6,
-        "history_entry/6/meeting_id": 30,
-        "user/1/id": 1,
-        "user/1/organization_management_level": oml,
-        **{f"meeting/30/{name}": value for name, value in meeting.items()},
-    }
+    ``oml``, a member of meeting 30 (meeting_user 10 in group 7) if ``member``.
+    ``meeting_fields`` sets further fields of meeting 30."""
+    data = (
+        obj(
+            "organization/1",
+            published_mediafile_ids=[],
+            limit_of_users=5,
+            saml_private_key="secret",
+            enable_electronic_voting=True,
+        )
+        | obj(
+            "committee/2", name="parent", child_ids=[3], all_child_ids=[3], meeting_ids=[30], manager_ids=[]
+        )
+        | obj("committee/3", name="child", parent_id=2, all_parent_ids=[2], manager_ids=[])
+        | meeting(
+            30,
+            2,
+            name="m",
+            description="d",
+            applause_enable=True,
+            jitsi_domain="jitsi",
+            location="here",
+            admin_group_id=901,
+            group_ids=[7, 901],
+        )
+        | obj("group/7", meeting_id=30, name="delegates")
+        | obj("group/901", meeting_id=30, admin_group_for_meeting_id=30)
+        | obj("tag/4", meeting_id=30)
+        | obj("point_of_order_category/5", meeting_id=30)
+        | obj("history_entry/6", meeting_id=30)
+        | obj("user/1", organization_management_level=oml)
+        | obj("meeting/30", **meeting_fields)
+    )
     if member:
-        data |= {
-            "user/1/meeting_user_ids": [10],
-            "meeting_user/10/id": 10,
-            "meeting_user/10/user_id": 1,
-            "meeting_user/10/meeting_id": 30,
-            "meeting_user/10/group_ids": [7],
-            "meeting_user/10/locked_out": locked_out,
-            "group/7/meeting_user_ids": [10],
-            "meeting/30/meeting_user_ids": [10],
-        }
+        data |= (
+            builders.member(1, 10, 30, 7, locked_out=locked_out)
+            | obj("group/7", meeting_user_ids=[10])
+            | obj("meeting/30", meeting_user_ids=[10])
+        )
     return data
 
 
-def public(data: dict[str, Any], *, organization: bool = True, meeting: bool = True) -> dict[str, Any]:
+def public(data: Data, *, organization: bool = True, meeting: bool = True) -> Data:
     """Public access switched on in the organization and/or meeting 30 (anonymous group 902)."""
     return data | {
         "organization/1/enable_anonymous": organization,

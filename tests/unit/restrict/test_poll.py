@@ -7,83 +7,46 @@ from typing import Any
 
 import pytest
 
-from domain.api import explain, visible_keys
+from domain.api import explain
+from tests.builders import Data, group, meeting, member, obj, sees
 
 RESULT_KEYS = ["poll/1/votes_raw", "poll/1/votescast", "option/2/abstain", "vote/8/user_token"]
 
 
-def world(*permissions: str, content: str = "topic/5", state: str = "") -> dict[str, Any]:
+def world(*permissions: str, content: str = "topic/5", state: str = "") -> Data:
     """Meeting 30 with user 1 in group 1337 holding ``permissions``; poll 1 on ``content`` with
     option 2 (voted by user 5 in vote 8, candidate list 11 with candidate 12) and global option 4.
     The topic, motion and assignment the poll can belong to all live in meeting 30."""
-    data: dict[str, Any] = {
-        "organization/1/id": 1,
-        "committee/60/id": 60,
-        "committee/60/meeting_ids": [30],
-        "meeting/30/id": 30,
-        "meeting/30/committee_id": 60,
-        "meeting/30/group_ids": [1337],
-        "meeting/30/meeting_user_ids": [10],
-        "group/1337/id": 1337,
-        "group/1337/meeting_id": 30,
-        "group/1337/meeting_user_ids": [10],
-        "group/1337/permissions": list(permissions),
-        "user/1/id": 1,
-        "user/1/meeting_user_ids": [10],
-        "user/5/id": 5,
-        "meeting_user/10/id": 10,
-        "meeting_user/10/user_id": 1,
-        "meeting_user/10/meeting_id": 30,
-        "meeting_user/10/group_ids": [1337],
-        "topic/5/id": 5,
-        "topic/5/meeting_id": 30,
-        "topic/5/agenda_item_id": 7,
-        "agenda_item/7/id": 7,
-        "agenda_item/7/meeting_id": 30,
-        "agenda_item/7/content_object_id": "topic/5",
-        "assignment/1/id": 1,
-        "assignment/1/meeting_id": 30,
-        "motion/1/id": 1,
-        "motion/1/meeting_id": 30,
-        "motion/1/state_id": 3,
-        "motion_state/3/id": 3,
-        "motion_state/3/meeting_id": 30,
-        "poll/1/id": 1,
-        "poll/1/meeting_id": 30,
-        "poll/1/content_object_id": content,
-        "poll/1/option_ids": [2],
-        "poll/1/global_option_id": 4,
-        "poll/1/votes_raw": "raw",
-        "poll/1/votescast": "1.000000",
-        "poll/1/live_votes": {"5": "vote"},
-        "option/2/id": 2,
-        "option/2/meeting_id": 30,
-        "option/2/poll_id": 1,
-        "option/2/abstain": "0.000000",
-        "option/2/vote_ids": [8],
-        "option/4/id": 4,
-        "option/4/meeting_id": 30,
-        "option/4/used_as_global_option_in_poll_id": 1,
-        "option/4/abstain": "0.000000",
-        "vote/8/id": 8,
-        "vote/8/meeting_id": 30,
-        "vote/8/option_id": 2,
-        "vote/8/user_id": 5,
-        "vote/8/user_token": "token",
-        "poll_candidate_list/11/id": 11,
-        "poll_candidate_list/11/meeting_id": 30,
-        "poll_candidate_list/11/option_id": 2,
-        "poll_candidate/12/id": 12,
-        "poll_candidate/12/meeting_id": 30,
-        "poll_candidate/12/poll_candidate_list_id": 11,
-    }
+    data = (
+        obj("organization/1")
+        | meeting(30, 60, group_ids=[1337], meeting_user_ids=[10])
+        | group(1337, 30, *permissions, meeting_user_ids=[10])
+        | member(1, 10, 30, 1337)
+        | obj("user/5")
+        | obj("topic/5", meeting_id=30, agenda_item_id=7)
+        | obj("agenda_item/7", meeting_id=30, content_object_id="topic/5")
+        | obj("assignment/1", meeting_id=30)
+        | obj("motion/1", meeting_id=30, state_id=3)
+        | obj("motion_state/3", meeting_id=30)
+        | obj(
+            "poll/1",
+            meeting_id=30,
+            content_object_id=content,
+            option_ids=[2],
+            global_option_id=4,
+            votes_raw="raw",
+            votescast="1.000000",
+            live_votes={"5": "vote"},
+        )
+        | obj("option/2", meeting_id=30, poll_id=1, abstain="0.000000", vote_ids=[8])
+        | obj("option/4", meeting_id=30, used_as_global_option_in_poll_id=1, abstain="0.000000")
+        | obj("vote/8", meeting_id=30, option_id=2, user_id=5, user_token="token")
+        | obj("poll_candidate_list/11", meeting_id=30, option_id=2)
+        | obj("poll_candidate/12", meeting_id=30, poll_candidate_list_id=11)
+    )
     if state:
         data["poll/1/state"] = state
     return data
-
-
-def visible(data: dict[str, Any], *keys: str, user_id: int = 1) -> set[str]:
-    return visible_keys(data, user_id, keys)
 
 
 @pytest.mark.parametrize(
@@ -101,12 +64,12 @@ def test_managing_a_poll_takes_the_poll_permission_of_its_content_object(
     content: str, permission: str, expected: bool
 ) -> None:
     data = world(permission, content=content, state="finished")
-    assert (visible(data, "poll/1/votes_raw") == {"poll/1/votes_raw"}) is expected
+    assert (sees(data, "poll/1/votes_raw") == {"poll/1/votes_raw"}) is expected
 
 
 def test_managers_see_finished_results_without_seeing_the_poll() -> None:
     data = world("poll.can_manage", state="finished")
-    assert visible(data, "poll/1/id", *RESULT_KEYS) == {
+    assert sees(data, "poll/1/id", *RESULT_KEYS) == {
         "poll/1/votes_raw",
         "poll/1/votescast",
         "vote/8/user_token",
@@ -115,7 +78,7 @@ def test_managers_see_finished_results_without_seeing_the_poll() -> None:
 
 def test_managers_who_see_the_poll_see_unpublished_option_counts() -> None:
     data = world("poll.can_manage", "agenda_item.can_see", state="finished")
-    assert visible(data, "option/2/abstain", "option/4/abstain") == {
+    assert sees(data, "option/2/abstain", "option/4/abstain") == {
         "option/2/abstain",
         "option/4/abstain",
     }
@@ -123,26 +86,26 @@ def test_managers_who_see_the_poll_see_unpublished_option_counts() -> None:
 
 def test_published_results_follow_the_poll_visibility() -> None:
     data = world("agenda_item.can_see", state="published")
-    assert visible(data, *RESULT_KEYS, "option/4/abstain") == {*RESULT_KEYS, "option/4/abstain"}
+    assert sees(data, *RESULT_KEYS, "option/4/abstain") == {*RESULT_KEYS, "option/4/abstain"}
     hidden_topic = world("agenda_item.can_see", state="published") | {"agenda_item/7/is_hidden": True}
-    assert visible(hidden_topic, *RESULT_KEYS, "option/4/abstain") == set()
+    assert sees(hidden_topic, *RESULT_KEYS, "option/4/abstain") == set()
 
 
 def test_finished_results_stay_hidden_from_those_who_only_see_the_poll() -> None:
     data = world("agenda_item.can_see", "poll.can_see_progress", state="finished")
-    assert visible(data, "poll/1/id", *RESULT_KEYS) == {"poll/1/id"}
+    assert sees(data, "poll/1/id", *RESULT_KEYS) == {"poll/1/id"}
 
 
 def test_votes_cast_of_a_finished_poll_are_open_to_list_of_speakers_managers() -> None:
     data = world("list_of_speakers.can_manage", content="assignment/1", state="finished")
-    assert visible(data, "poll/1/votescast", "poll/1/votes_raw") == {"poll/1/votescast"}
+    assert sees(data, "poll/1/votescast", "poll/1/votes_raw") == {"poll/1/votescast"}
 
 
 @pytest.mark.parametrize("state", ["", "created", "started"])
 def test_results_stay_hidden_before_the_poll_is_finished_even_for_admins(state: str) -> None:
     """Only the option counts are open to managers in every state."""
     data = world(state=state) | {"user/1/organization_management_level": "superadmin"}
-    assert visible(data, "poll/1/id", *RESULT_KEYS) == {"poll/1/id", "option/2/abstain"}
+    assert sees(data, "poll/1/id", *RESULT_KEYS) == {"poll/1/id", "option/2/abstain"}
 
 
 @pytest.mark.parametrize(
@@ -158,12 +121,12 @@ def test_results_stay_hidden_before_the_poll_is_finished_even_for_admins(state: 
 )
 def test_live_votes_of_a_started_poll(content: str, permissions: list[str], expected: bool) -> None:
     data = world(*permissions, content=content, state="started")
-    assert (visible(data, "poll/1/live_votes") == {"poll/1/live_votes"}) is expected
+    assert (sees(data, "poll/1/live_votes") == {"poll/1/live_votes"}) is expected
 
 
 def test_live_votes_are_gone_once_the_poll_is_finished() -> None:
     data = world(state="finished") | {"user/1/organization_management_level": "superadmin"}
-    assert visible(data, "poll/1/live_votes") == set()
+    assert sees(data, "poll/1/live_votes") == set()
 
 
 def test_ballot_parts_of_a_global_option_follow_the_poll() -> None:
@@ -174,22 +137,22 @@ def test_ballot_parts_of_a_global_option_follow_the_poll() -> None:
         "vote/8/option_id": 4,
     }
     keys = ["option/4/id", "poll_candidate_list/11/id", "poll_candidate/12/id", "vote/8/id"]
-    assert visible(data, *keys) == set(keys[:3])
-    assert visible(data | {"vote/8/user_id": 1}, *keys) == set(keys)
-    assert visible(world(), *keys) == set()
+    assert sees(data, *keys) == set(keys[:3])
+    assert sees(data | {"vote/8/user_id": 1}, *keys) == set(keys)
+    assert sees(world(), *keys) == set()
 
 
 def test_voters_see_their_vote_but_not_its_token_while_unfinished() -> None:
     data = world("agenda_item.can_see", state="started")
     voter = data | {"vote/8/user_id": 1}
-    assert visible(voter, "vote/8/id", "vote/8/user_token") == {"vote/8/id"}
+    assert sees(voter, "vote/8/id", "vote/8/user_token") == {"vote/8/id"}
     delegate = data | {"vote/8/delegated_user_id": 1}
-    assert visible(delegate, "vote/8/id", "vote/8/user_token") == {"vote/8/id"}
+    assert sees(delegate, "vote/8/id", "vote/8/user_token") == {"vote/8/id"}
 
 
 def test_own_vote_needs_a_visible_poll() -> None:
     data = world(state="started") | {"vote/8/user_id": 1}
-    assert visible(data, "vote/8/id") == set()
+    assert sees(data, "vote/8/id") == set()
 
 
 def test_public_access_never_counts_as_the_voter_of_an_anonymous_vote() -> None:
@@ -200,14 +163,14 @@ def test_public_access_never_counts_as_the_voter_of_an_anonymous_vote() -> None:
         "group/1337/permissions": ["agenda_item.can_see"],
     }
     del data["vote/8/user_id"]
-    assert visible(data, "poll/1/id", "vote/8/id", user_id=0) == {"poll/1/id"}
+    assert sees(data, "poll/1/id", "vote/8/id", user=0) == {"poll/1/id"}
 
 
 def test_an_answer_does_not_depend_on_the_other_requested_keys() -> None:
     data = world("poll.can_manage", state="finished")
     keys = ["option/2/abstain", "vote/8/id", "vote/8/user_token", "poll/1/votes_raw", "poll/1/id"]
-    together = visible(data, *keys)
-    assert together == {key for key in keys if visible(data, key)}
+    together = sees(data, *keys)
+    assert together == {key for key in keys if sees(data, key)}
     assert together == {"vote/8/user_token", "poll/1/votes_raw"}
 
 
@@ -242,5 +205,5 @@ def test_inconsistent_data_hides_the_object_and_nothing_else(change: dict[str, A
             data.pop(key, None)
         else:
             data[key] = value
-    assert visible(data, hidden, "agenda_item/7/id") == {"agenda_item/7/id"}
+    assert sees(data, hidden, "agenda_item/7/id") == {"agenda_item/7/id"}
     assert "inconsistent data" in str(explain(data, 1, hidden))

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from domain.api import visible_keys
+from tests.builders import Data, group, meeting, member, obj
 
 USER_KEYS = {
     "A": "user/2/first_name",
@@ -32,56 +33,39 @@ MEETING_USER_KEYS = {
 }
 
 
-def world(*permissions: str, **extra: Any) -> dict[str, Any]:
+def world(*permissions: str, **extra: Any) -> Data:
     """The world of the module docstring; ``extra`` keys (``__`` for ``/``) are added or replace
     values, and a value of ``None`` removes the key."""
-    data: dict[str, Any] = {
-        "organization/1/id": 1,
-        "organization/1/committee_ids": [60, 61, 70],
-        "committee/60/id": 60,
-        "committee/60/meeting_ids": [30],
-        "committee/61/id": 61,
-        "committee/61/meeting_ids": [40],
-        "committee/61/parent_id": 70,
-        "committee/70/id": 70,
-        "committee/70/child_ids": [61],
-        "committee/70/all_child_ids": [61],
-        "meeting/30/id": 30,
-        "meeting/30/committee_id": 60,
-        "meeting/30/group_ids": [1337],
-        "meeting/30/meeting_user_ids": [10, 20],
-        "meeting/40/id": 40,
-        "meeting/40/committee_id": 61,
-        "group/1337/id": 1337,
-        "group/1337/meeting_id": 30,
-        "group/1337/meeting_user_ids": [10],
-        "group/1337/permissions": list(permissions),
-        "user/1/id": 1,
-        "user/1/meeting_user_ids": [10],
-        "meeting_user/10/id": 10,
-        "meeting_user/10/user_id": 1,
-        "meeting_user/10/meeting_id": 30,
-        "meeting_user/10/group_ids": [1337],
-        "user/2/id": 2,
-        "user/2/meeting_user_ids": [20],
-        "user/2/first_name": "Ada",
-        "user/2/email": "ada@example.org",
-        "user/2/can_change_own_password": True,
-        "user/2/external": False,
-        "user/2/organization_id": 1,
-        "user/2/password": "hash",
-        "user/2/default_password": "secret",
-        "meeting_user/20/id": 20,
-        "meeting_user/20/user_id": 2,
-        "meeting_user/20/meeting_id": 30,
-        "meeting_user/20/number": "7",
-        "meeting_user/20/personal_note_ids": [99],
-        "meeting_user/20/comment": "comment",
-        "meeting_user/20/locked_out": False,
-        "personal_note/99/id": 99,
-        "personal_note/99/meeting_user_id": 20,
-        "personal_note/99/meeting_id": 30,
-    }
+    data = (
+        obj("organization/1", committee_ids=[60, 61, 70])
+        | meeting(30, 60, group_ids=[1337], meeting_user_ids=[10, 20])
+        | meeting(40, 61)
+        | obj("committee/61", parent_id=70)
+        | obj("committee/70", child_ids=[61], all_child_ids=[61])
+        | group(1337, 30, *permissions, meeting_user_ids=[10])
+        | member(1, 10, 30, 1337)
+        | obj(
+            "user/2",
+            meeting_user_ids=[20],
+            first_name="Ada",
+            email="ada@example.org",
+            can_change_own_password=True,
+            external=False,
+            organization_id=1,
+            password="hash",
+            default_password="secret",
+        )
+        | obj(
+            "meeting_user/20",
+            user_id=2,
+            meeting_id=30,
+            number="7",
+            personal_note_ids=[99],
+            comment="comment",
+            locked_out=False,
+        )
+        | obj("personal_note/99", meeting_user_id=20, meeting_id=30)
+    )
     for name, value in extra.items():
         key = name.replace("__", "/")
         if value is None:
@@ -91,13 +75,13 @@ def world(*permissions: str, **extra: Any) -> dict[str, Any]:
     return data
 
 
-def user_modes(data: dict[str, Any], user_id: int = 1) -> str:
+def user_modes(data: Data, user_id: int = 1) -> str:
     """The modes of user 2 that ``user_id`` may see, e.g. ``"ABE"``."""
     visible = visible_keys(data, user_id, USER_KEYS.values())
     return "".join(mode for mode, key in USER_KEYS.items() if key in visible)
 
 
-def meeting_user_modes(data: dict[str, Any], user_id: int = 1) -> str:
+def meeting_user_modes(data: Data, user_id: int = 1) -> str:
     """The modes of meeting_user 20 that ``user_id`` may see."""
     visible = visible_keys(data, user_id, MEETING_USER_KEYS.values())
     return "".join(mode for mode, key in MEETING_USER_KEYS.items() if key in visible)
@@ -302,7 +286,7 @@ def test_anonymous_sees_no_user_field_without_public_access() -> None:
         "delegations not a list: OML decides mode D without reading",
     ],
 )
-def test_inconsistent_meeting_user_is_invisible(data: dict[str, Any], user_id: int, modes: str) -> None:
+def test_inconsistent_meeting_user_is_invisible(data: Data, user_id: int, modes: str) -> None:
     assert meeting_user_modes(data, user_id) == modes
 
 
