@@ -187,7 +187,8 @@ def _at_least(minimum: int) -> Callable[[str], int]:
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m simulator bench", description="Run the benchmark scenarios of spec/benchmarks.md."
+        prog="python -m simulator bench",
+        description="Run the benchmark scenarios B1-B4 (docs/benchmarks.md explains them).",
     )
     parser.add_argument("scenario", choices=[*SCENARIOS, "all"])
     sizes = parser.add_argument_group("the generated meeting")
