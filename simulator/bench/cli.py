@@ -21,14 +21,14 @@ from pathlib import Path
 
 import asyncpg
 
-from adapters import postgres_writer
+from adapters import load_export, postgres_writer
 from simulator.bench.driver import Endpoint, progress
 from simulator.bench.fanout import b2, b3, open_streams
 from simulator.bench.measure import BenchError, Target, Writer
 from simulator.bench.report import Result, code_version, record
 from simulator.bench.scenarios import b1, b4
 from simulator.bench.servers import LocalServers, ServerError
-from simulator.bench.writes import Change, Meeting, create_events
+from simulator.bench.writes import Change, Meeting
 from simulator.generate import generate_meeting
 
 SCHEMA = Path(postgres_writer.__file__).with_name("datastore_schema.sql")
@@ -153,8 +153,7 @@ async def _load(url: str, export: dict[str, object]) -> None:
             progress("the datastore has data: using it as it is")
             return
         progress("loading the meeting into Postgres")
-        events = [postgres_writer.WriteEvent(c.type, c.fqid, c.fields) for c in create_events(export)]
-        await postgres_writer.write(conn, events, information={"bench": "initial data"})
+        await load_export.load(conn, export)
     finally:
         await conn.close()
 
