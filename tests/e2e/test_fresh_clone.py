@@ -75,8 +75,8 @@ def test_readme_run_command_answers_the_first_curl_example(newcomer: tuple[Path,
         process.wait(timeout=30)
     assert answer.status_code == 200, answer.text
     keys = url.partition("k=")[2].partition("&")[0].split(",")
-    data = answer.json()
-    assert set(data) == set(keys), data
+    data = answer.json()  # ``single`` leaves out keys without a value (the admin has no first name)
+    assert "user/1/username" in keys and set(data) <= set(keys), data
     assert data["user/1/username"] == "admin"
 
 
