@@ -23,7 +23,7 @@ from typing import Any
 
 import msgspec
 
-from simulator.tokens import ACCESS_LIFETIME_SECONDS, COOKIE_LIFETIME_SECONDS
+from simulator.tokens import ACCESS_LIFETIME_SECONDS, COOKIE_LIFETIME_SECONDS, mint
 
 OPTIONS_VARIABLE = "AUTOUPDATE_SIMULATOR_OPTIONS"
 log = logging.getLogger("autoupdate.simulator")
@@ -272,8 +272,6 @@ def _writer(datastore: Any) -> Any:
 
 
 def _token(args: argparse.Namespace) -> int:
-    from simulator.tokens import mint
-
     now = time.time()
     credentials = mint(args.user_id, session_id=args.session, lifetime_seconds=args.lifetime, now=now)
     header, cookie = credentials.curl_args()
