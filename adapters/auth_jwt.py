@@ -8,6 +8,7 @@ costs a call to the auth service, which issues a new one.
 from __future__ import annotations
 
 import http.cookiejar
+import logging
 import time
 import warnings
 from collections.abc import Callable, Iterable, Mapping
@@ -18,8 +19,10 @@ import jwt
 import msgspec
 
 from adapters.logouts import LoggedOutSessions, wait_forever
-from domain.errors import AuthError
+from domain.errors import AuthError, ClientError
 from ports.auth import Identity
+
+log = logging.getLogger("autoupdate.auth")
 
 ALGORITHMS = ["HS256", "HS384", "HS512"]
 """The auth service signs with HS256; other HMAC variants verify as upstream; nothing else does."""
@@ -33,8 +36,19 @@ _REFRESH_PATH = "/internal/auth/authenticate"
 warnings.filterwarnings("ignore", category=jwt.InsecureKeyLengthWarning)
 
 
-class AuthServiceError(Exception):
-    """The auth service could not be asked, or answered strangely: a server error, not the client's."""
+class AuthServiceError(ClientError):
+    """The auth service could not be asked, or answered strangely. Not the client's fault, but
+    the client is told what happened (503 ``auth_unavailable``: try again later) instead of
+    getting an opaque internal error; the authenticator logs the outage itself, once."""
+
+    type = "auth_unavailable"
+    status = 503
+
+    def __init__(self, reason: str, cause: str = "") -> None:
+        super().__init__(f"can not refresh the access token: {reason}; try again later")
+        self.reason = reason
+        self.detail = f"{reason}: {cause}" if cause else reason
+        """The reason with its cause, for the log."""
 
 
 class _Claims(msgspec.Struct):
@@ -82,6 +96,9 @@ class JwtAuthenticator:
         # Cookies the auth service sets must never leak into another user's refresh.
         no_cookies = http.cookiejar.CookieJar(http.cookiejar.DefaultCookiePolicy(allowed_domains=[]))
         self._client = httpx.AsyncClient(base_url=auth_url, transport=transport, cookies=no_cookies)
+        self._auth_url = auth_url
+        self._outage: str | None = None
+        """Why the auth service failed the last refresh; each new reason is logged once."""
 
     async def aclose(self) -> None:
         await self._client.aclose()
@@ -127,13 +144,30 @@ class JwtAuthenticator:
     async def _refresh(self, token: str, cookie: str) -> str:
         """A new access token from the auth service, in the form ``bearer <jwt>``."""
         try:
+            new_token = await self._ask_auth_service(token, cookie)
+        except AuthServiceError as error:
+            if self._outage != error.reason:
+                log.error(
+                    "auth service %s: %s; expired access tokens get 503 auth_unavailable until it answers",
+                    self._auth_url,
+                    error.detail,
+                )
+            self._outage = error.reason
+            raise
+        if self._outage is not None:
+            log.info("auth service %s answers again", self._auth_url)
+            self._outage = None
+        return new_token
+
+    async def _ask_auth_service(self, token: str, cookie: str) -> str:
+        try:
             response = await self._client.post(
                 _REFRESH_PATH,
                 # The form the auth service itself sets and browsers send back.
                 headers={"Authentication": _BEARER + token, "Cookie": f"refreshId=bearer%20{cookie}"},
             )
         except httpx.HTTPError as error:
-            raise AuthServiceError(f"can not reach the auth service: {error!r}") from error
+            raise AuthServiceError("can not reach the auth service", repr(error)) from None
         if response.status_code == 403:
             raise AuthError("Invalid Session")
         if response.status_code != 200:
@@ -144,7 +178,7 @@ class JwtAuthenticator:
         try:
             answer = msgspec.json.decode(response.content, type=_RefreshAnswer)
         except msgspec.DecodeError as error:
-            raise AuthServiceError(f"auth-service sent an unreadable answer: {error}") from error
+            raise AuthServiceError("auth-service sent an unreadable answer", str(error)) from None
         raise AuthError(answer.message or "Can not refresh token")
 
 

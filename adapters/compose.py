@@ -38,8 +38,7 @@ UNRESTRICTED_WARNING = (
 def restricter(config: Config) -> Restricter:
     """The permission rules, or the loudly announced unrestricted development mode."""
     if config.autoupdate_unrestricted:
-        for _ in range(3):
-            log.warning(UNRESTRICTED_WARNING)
+        log.warning(UNRESTRICTED_WARNING)
         return Unrestricted()
     return PermissionRestricter()
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import socket
 import sys
 from pathlib import Path
 from typing import Any
@@ -42,8 +43,25 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    try:
+        check_port_free(config.autoupdate_host, config.autoupdate_port)
+    except OSError as error:
+        print(f"error: AUTOUPDATE_PORT {config.autoupdate_port}: {error.strerror}", file=sys.stderr)
+        return 2
     serve(config, "adapters.server:create_app")
     return 0
+
+
+def check_port_free(host: str, port: int) -> None:
+    """Raise OSError if nothing may listen on ``host:port``, e.g. another instance does.
+
+    Granian binds with ``SO_REUSEPORT``, so a second instance would silently share the port
+    with the first; a plain bind, made and released here, is refused instead.
+    """
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # TIME_WAIT is no obstacle
+        probe.bind((host, port))
 
 
 def health(port: str) -> int:

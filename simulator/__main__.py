@@ -17,10 +17,13 @@ import logging
 import os
 import sys
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
 import msgspec
+
+from simulator.tokens import ACCESS_LIFETIME_SECONDS, COOKIE_LIFETIME_SECONDS, mint
 
 OPTIONS_VARIABLE = "AUTOUPDATE_SIMULATOR_OPTIONS"
 log = logging.getLogger("autoupdate.simulator")
@@ -43,7 +46,7 @@ def main(argv: list[str] | None = None) -> int:
     if command == "bench":
         from simulator.bench import cli
 
-        return cli.main(["--help"] * args.help + args.rest)
+        return cli.main(args.rest)
     if command == "load":
         from simulator import load
 
@@ -64,40 +67,63 @@ def _parser() -> argparse.ArgumentParser:
     token = commands.add_parser("token", help="print development credentials for a user")
     token.add_argument("user_id", type=int)
     token.add_argument("--session", default=None, help="session id (default: random)")
+    token.add_argument(
+        "--lifetime",
+        type=_seconds,
+        default=ACCESS_LIFETIME_SECONDS,
+        help=f"seconds the access token is valid (default {ACCESS_LIFETIME_SECONDS}; 0: expired at once)",
+    )
     write = commands.add_parser("write", help="XADD a change to ModifiedFields, as the datastore writer does")
     write.add_argument("changes", nargs="+", metavar="KEY=JSON", help="e.g. motion/1/title='\"New\"'")
-    write.add_argument("--redis", default="localhost:6379", help="host:port of the (fake) Redis")
+    write.add_argument(
+        "--redis", type=_host_port, default="localhost:6379", help="HOST:PORT of the (fake) Redis"
+    )
     explain = commands.add_parser("explain", help="print why a key is (not) visible for a user")
     explain.add_argument("user_id", type=int)
     explain.add_argument("key", help="collection/id/field")
     explain.add_argument("--url", default="http://localhost:9012", help="the running service")
-    generate = commands.add_parser("generate", help="write a generated meeting as an export JSON")
-    generate.add_argument("rest", nargs=argparse.REMAINDER, help="options of python -m simulator.generate")
-    bench = commands.add_parser("bench", help="run the benchmark scenarios B1-B4", add_help=False)
-    bench.add_argument("-h", "--help", action="store_true", help="options of the benchmark")
-    bench.add_argument("rest", nargs=argparse.REMAINDER, help="options of the benchmark (bench --help)")
-    verify = commands.add_parser(
-        "verify",
-        help="check that open streams always equal a fresh request",
-        add_help=False,
-        prefix_chars="+",
-    )
-    verify.add_argument("rest", nargs=argparse.REMAINDER, help="options of the checker (verify --help)")
-    # "+" as its only option prefix: every "--option" goes to simulator.load unparsed.
-    load = commands.add_parser(
-        "load",
-        help="hold many streams with writes; report latency and memory",
-        add_help=False,
-        prefix_chars="+",
-    )
-    load.add_argument("rest", nargs=argparse.REMAINDER, help="options of the load run (load --help)")
+    # Each of these parses its own options: everything after its name goes to it unparsed.
+    _passthrough(commands, "generate", "write a generated meeting as an export JSON (generate --help)")
+    _passthrough(commands, "bench", "run the benchmark scenarios B1-B4 (bench --help)")
+    _passthrough(commands, "load", "hold many streams with writes; report latency and memory (load --help)")
+    _passthrough(commands, "verify", "check that open streams always equal a fresh request (verify --help)")
     return parser
+
+
+def _passthrough(commands: Any, name: str, help: str) -> None:
+    """A subcommand whose arguments all go to its own parser ("+" is its only option prefix,
+    so no "--option" is taken here, "--help" included)."""
+    command = commands.add_parser(name, help=help, add_help=False, prefix_chars="+")
+    command.add_argument("rest", nargs=argparse.REMAINDER)
+
+
+def _seconds(text: str) -> int:
+    if not (text.isascii() and text.isdigit()):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds (0 or more)")
+    return int(text)
+
+
+def _port(text: str) -> int:
+    try:
+        port = int(text)
+    except ValueError:
+        port = 0
+    if not 0 < port < 65536:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number (1 to 65535)")
+    return port
+
+
+def _host_port(text: str) -> tuple[str, int]:
+    host, sep, port = text.rpartition(":")
+    if not sep:
+        raise argparse.ArgumentTypeError(f"{text!r} is not HOST:PORT")
+    return host or "localhost", _port(port)
 
 
 def _serve_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--host", default="127.0.0.1", help="listen address (default 127.0.0.1)")
-    parser.add_argument("--port", type=int, default=9012, help="HTTP port (default 9012)")
-    parser.add_argument("--redis-port", type=int, default=6379, help="fake Redis port (default 6379)")
+    parser.add_argument("--port", type=_port, default=9012, help="HTTP port (default 9012)")
+    parser.add_argument("--redis-port", type=_port, default=6379, help="fake Redis port (default 6379)")
     parser.add_argument("--data", type=Path, help="serve an OpenSlides export JSON instead of generated data")
     parser.add_argument("--participants", type=int, default=200, help="generated participants (default 200)")
     parser.add_argument("--motions", type=int, default=40, help="generated motions (default 40)")
@@ -116,14 +142,27 @@ def _serve_options(parser: argparse.ArgumentParser) -> None:
 def _serve(args: argparse.Namespace) -> int:
     from fakeredis import TcpFakeServer
 
+    from adapters.server import check_port_free
+    from simulator.export import read_export
+
     logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
-    if args.data is not None and not args.data.is_file():
-        print(f"error: --data {args.data}: no such file", file=sys.stderr)
+    if args.data is not None:
+        try:
+            read_export(args.data)  # read again by the worker: a bad file stops here, clearly
+        except ValueError as error:
+            print(f"error: --data {error}", file=sys.stderr)
+            return 2
+    try:
+        check_port_free(args.host, args.port)
+    except OSError as error:
+        print(f"error: --port {args.port}: {error.strerror} (another simulator?)", file=sys.stderr)
         return 2
     try:
         redis = TcpFakeServer(("127.0.0.1", args.redis_port), server_type="redis")
     except OSError as error:
-        print(f"error: fake Redis can not listen on port {args.redis_port}: {error}", file=sys.stderr)
+        print(
+            f"error: --redis-port {args.redis_port}: {error.strerror} (another simulator?)", file=sys.stderr
+        )
         return 2
     redis.daemon_threads = True  # clients blocked in XREAD must not hold up the shutdown
     redis.block_on_close = False
@@ -182,6 +221,7 @@ async def _build() -> Any:
     from adapters.redis_bus import RedisBus
     from adapters.redis_counts import RedisConnectionCounts
     from simulator.datastore import MemoryDatastore
+    from simulator.fake_auth import FakeAuthService
     from simulator.fake_votes import FakeVoteService
 
     logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
@@ -189,7 +229,9 @@ async def _build() -> Any:
     options = json.loads(os.environ.get(OPTIONS_VARIABLE, "{}"))
     datastore = MemoryDatastore()
     datastore.load_export(_initial_data(options))
-    jwt = JwtAuthenticator(config.token_key, config.cookie_key, config.auth_url)
+    # The simulator is its own auth service: it refreshes expired access tokens in process.
+    auth_service = FakeAuthService(config.token_key, config.cookie_key)
+    jwt = JwtAuthenticator(config.token_key, config.cookie_key, config.auth_url, transport=auth_service)
     authenticator = jwt if options.get("auth") else DefaultUserAuthenticator(jwt)
     bus = RedisBus(config.message_bus_host, config.message_bus_port)
     redis = Redis(host=config.message_bus_host, port=config.message_bus_port)
@@ -235,14 +277,27 @@ def _writer(datastore: Any) -> Any:
 
 
 def _token(args: argparse.Namespace) -> int:
-    from simulator.tokens import mint
-
-    credentials = mint(args.user_id, session_id=args.session)
+    now = time.time()
+    credentials = mint(args.user_id, session_id=args.session, lifetime_seconds=args.lifetime, now=now)
     header, cookie = credentials.curl_args()
+    expires = time.strftime("%H:%M:%S UTC", time.gmtime(int(now) + args.lifetime))
     print(f"Authentication: {credentials.authentication_header}")
     print(f"Cookie: refreshId={credentials.cookie}")
     print(f"curl {header} {cookie} ...")
+    print(
+        f"# The access token is valid for {_duration(args.lifetime)} (until {expires}), the refresh "
+        f"cookie for {_duration(COOKIE_LIFETIME_SECONDS)}. After that, `python -m simulator --auth` "
+        "refreshes the token as the auth service would: the answer carries a new one in its "
+        "Authentication header."
+    )
     return 0
+
+
+def _duration(seconds: int) -> str:
+    for unit, size in (("hours", 3600), ("minutes", 60)):
+        if seconds >= size and seconds % size == 0:
+            return f"{seconds // size} {unit}"
+    return f"{seconds} seconds"
 
 
 def _explain(args: argparse.Namespace) -> int:
@@ -272,9 +327,12 @@ def _write(args: argparse.Namespace) -> int:
             fields[key] = raw
         except msgspec.DecodeError:
             fields[key] = json.dumps(raw)
-    host, _, port = args.redis.rpartition(":")
-    client = redis.Redis(host=host or "localhost", port=int(port))
-    entry = client.xadd("ModifiedFields", fields)  # type: ignore[arg-type]
+    host, port = args.redis
+    try:
+        entry = redis.Redis(host=host, port=port).xadd("ModifiedFields", fields)  # type: ignore[arg-type]
+    except redis.RedisError as error:
+        print(f"error: --redis {host}:{port}: {error} (is the simulator running?)", file=sys.stderr)
+        return 1
     print(f"XADD ModifiedFields {entry.decode() if isinstance(entry, bytes) else entry}")
     return 0
 

@@ -113,7 +113,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m simulator.generate", description="Generate an OpenSlides meeting as export JSON."
+        prog="python -m simulator generate", description="Generate an OpenSlides meeting as export JSON."
     )
     for name, default in (
         ("participants", 2000),

@@ -21,14 +21,14 @@ from pathlib import Path
 
 import asyncpg
 
-from adapters import postgres_writer
+from adapters import load_export, postgres_writer
 from simulator.bench.driver import Endpoint, progress
 from simulator.bench.fanout import b2, b3, open_streams
 from simulator.bench.measure import BenchError, Target, Writer
 from simulator.bench.report import Result, code_version, record
 from simulator.bench.scenarios import b1, b4
 from simulator.bench.servers import LocalServers
-from simulator.bench.writes import Change, Meeting, create_events
+from simulator.bench.writes import Change, Meeting
 from simulator.generate import generate_meeting
 from simulator.local_servers import ServerError
 
@@ -154,8 +154,7 @@ async def _load(url: str, export: dict[str, object]) -> None:
             progress("the datastore has data: using it as it is")
             return
         progress("loading the meeting into Postgres")
-        events = [postgres_writer.WriteEvent(c.type, c.fqid, c.fields) for c in create_events(export)]
-        await postgres_writer.write(conn, events, information={"bench": "initial data"})
+        await load_export.load(conn, export)
     finally:
         await conn.close()
 
@@ -188,7 +187,8 @@ def _at_least(minimum: int) -> Callable[[str], int]:
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m simulator bench", description="Run the benchmark scenarios of spec/benchmarks.md."
+        prog="python -m simulator bench",
+        description="Run the benchmark scenarios B1-B4 (docs/benchmarks.md explains them).",
     )
     parser.add_argument("scenario", choices=[*SCENARIOS, "all"])
     sizes = parser.add_argument_group("the generated meeting")

@@ -13,7 +13,7 @@ from simulator.bench import proc
 
 HEADER = """# Benchmarks
 
-Figures of `python -m simulator bench` (scenarios of `spec/benchmarks.md`), newest last.
+Figures of `python -m simulator bench` (scenarios B1-B4, explained below), newest last.
 Each run names its date, machine, code and command line; the service ran as in production
 (`python -m adapters.server` under Granian, Postgres and Redis from local binaries) unless the
 command line names other URLs. They are measurements, never test assertions.

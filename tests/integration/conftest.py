@@ -14,7 +14,7 @@ from typing import TypeVar
 
 import pytest
 
-from adapters.postgres_writer import WriteEvent
+from adapters.load_export import export_events, import_information
 from simulator.tokens import DEV_COOKIE_KEY, DEV_TOKEN_KEY
 from tests.integration.deployment import Deployment, FakeAuth, Meeting, small_meeting, writer
 from tests.integration.servers import (
@@ -91,16 +91,10 @@ def meeting(postgres_server: PostgresServer, redis_server: RedisServer) -> Meeti
     postgres_server.start()
     redis_server.start()
     postgres_server.execute(f"TRUNCATE {TABLES} RESTART IDENTITY CASCADE")
-    events = [
-        WriteEvent("create", f"{collection}/{id}", fields)
-        for collection, objects in export.items()
-        if not collection.startswith("_")
-        for id, fields in objects.items()
-    ]
 
     async def load() -> int:
         async with writer(postgres_server, redis_server) as w:
-            return await w.write(*events, information={"meeting/1": ["Meeting imported"]})
+            return await w.write(*export_events(export), information=import_information(export))
 
     position = asyncio.run(load())
     meeting = export["meeting"]["1"]

@@ -350,9 +350,9 @@ def test_vote_service_down_only_live_votes_degrade(
 def test_auth_service_down_fails_only_refreshes(
     dependent: Instance, meeting: Meeting, auth: ScriptedAuth
 ) -> None:
-    """An expired token needs the auth service: refreshed while it answers; 500 while it is
-    unreachable or answers 500 (``AuthServiceError``); refreshed again once it is back. Valid
-    tokens and an open stream do not notice."""
+    """An expired token needs the auth service: refreshed while it answers; 503
+    ``auth_unavailable`` while it is unreachable or answers 500, with one log line for each
+    reason; refreshed again once it is back. Valid tokens and an open stream do not notice."""
     user = meeting.delegate
     expired = mint(user, lifetime_seconds=-60)
     valid = mint(user)
@@ -375,7 +375,7 @@ def test_auth_service_down_fails_only_refreshes(
             auth.stop()
             try:
                 status, body, seconds = await timed_get(http, url, headers_of(expired))
-                assert (status, body) == (500, INTERNAL_ERROR)
+                assert (status, body) == (503, auth_unavailable("can not reach the auth service"))
                 assert seconds < PROMPT
                 status, body, _ = await timed_get(http, url, headers_of(valid))
                 assert (status, body) == (200, username)
@@ -387,7 +387,7 @@ def test_auth_service_down_fails_only_refreshes(
             auth.status = 500
             try:
                 status, body, _ = await timed_get(http, url, headers_of(expired))
-                assert (status, body) == (500, INTERNAL_ERROR)
+                assert (status, body) == (503, auth_unavailable("auth-service returned status 500"))
             finally:
                 auth.status = 200
             assert "auth-service returned status 500" in dependent.log_text()
@@ -396,6 +396,11 @@ def test_auth_service_down_fails_only_refreshes(
             assert (recovered.status_code, recovered.json()) == (200, username)
 
     run(main(), dependent)
+
+
+def auth_unavailable(reason: str) -> dict[str, Any]:
+    msg = f"can not refresh the access token: {reason}; try again later"
+    return {"error": {"type": "auth_unavailable", "msg": msg}}
 
 
 # Slow consumers.

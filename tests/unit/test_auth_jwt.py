@@ -27,13 +27,16 @@ from ports.auth import Authenticator, Identity
 TOKEN_KEY = b"token-key-" + b"t" * 54
 COOKIE_KEY = b"cookie-key-" + b"c" * 53
 AUTH_URL = "http://auth:9004"
+DAY = 24 * 60 * 60
+"""Valid or not yet valid for a day: parameters are made when pytest collects, and a whole run
+may take longer than the ten minutes of a real access token."""
 Handler = Callable[[httpx.Request], httpx.Response]
 
 
 def token(
     user_id: Any = 5, session: Any = "s1", *, key: bytes = TOKEN_KEY, alg: str = "HS256", **claims: Any
 ) -> str:
-    payload: dict[str, Any] = {"sessionId": session, "exp": int(time.time()) + 600, **claims}
+    payload: dict[str, Any] = {"sessionId": session, "exp": int(time.time()) + DAY, **claims}
     if user_id is not None:
         payload["userId"] = user_id
     return jwt.encode(payload, key, algorithm=alg)
@@ -130,7 +133,7 @@ def test_other_hmac_algorithms_verify(alg: str) -> None:
         cookie(key=b"another-cookie-key-" + b"a" * 46),
         cookie(key=TOKEN_KEY),
         cookie(exp=int(time.time()) - 60),
-        cookie(nbf=int(time.time()) + 600),
+        cookie(nbf=int(time.time()) + DAY),
         "bearer%20not-a-jwt",
     ],
     ids=["wrong-key", "token-key", "expired", "not-yet-valid", "garbage"],
@@ -222,7 +225,7 @@ def test_expired_token_is_refreshed_by_the_auth_service() -> None:
 
 
 def test_not_yet_valid_token_is_refreshed() -> None:
-    early = token(4, "s4", nbf=int(time.time()) + 600)
+    early = token(4, "s4", nbf=int(time.time()) + DAY)
     handler = refreshing(200, {"Authentication": "bearer fresh"})
     assert run(authenticator(handler), *credentials(early)) == Identity(4, "s4", "bearer fresh")
 

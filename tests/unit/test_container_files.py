@@ -202,3 +202,12 @@ def test_dockerignore_lets_in_what_the_dockerfile_copies() -> None:
     assert copied == allowed
     assert all((ROOT / source).exists() for source in copied)
     assert "dev-secrets" not in allowed
+
+
+def test_files_the_container_files_and_the_readme_name_exist() -> None:
+    """``docs/…``, ``adapters/…`` and ``dev-secrets/…`` paths cited in compose.yaml, the
+    Dockerfile and the README are files of the repository."""
+    for name in ("compose.yaml", "Dockerfile", "README.md"):
+        text = (ROOT / name).read_text()
+        for cited in re.findall(r"\b((?:docs|adapters|dev-secrets)/[\w./-]*\w)", text):
+            assert (ROOT / cited).exists(), f"{name} names {cited}, which is not in the repository"

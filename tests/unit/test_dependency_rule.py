@@ -16,7 +16,12 @@ ALLOWED = {
     "adapters": None,  # anything but simulator
     "simulator": None,  # anything but adapters
 }
-ENTRY_POINTS = {Path("adapters/server.py"), Path("simulator/__main__.py"), Path("simulator/bench/cli.py")}
+ENTRY_POINTS = {
+    Path("adapters/server.py"),
+    Path("adapters/load_export.py"),
+    Path("simulator/__main__.py"),
+    Path("simulator/bench/cli.py"),
+}
 
 
 def _imports(path: Path) -> set[str]:

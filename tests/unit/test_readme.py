@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from adapters.config import build_doc
@@ -22,3 +23,19 @@ def test_readme_domain_example_runs() -> None:
     code = section[section.index("```python\n") + len("```python\n") : section.index("```\n", 10)]
     namespace: dict[str, object] = {}
     exec(compile(code, "README.md", "exec"), namespace)
+
+
+def test_readme_lists_every_error_type_the_code_sends() -> None:
+    """Each wire ``type`` set in domain/ or adapters/ (``type = "..."`` or ``type="..."``) is in
+    the README's table of error types."""
+    root = README.parent
+    sent = {
+        match
+        for package in ("domain", "adapters")
+        for path in (root / package).rglob("*.py")
+        for match in re.findall(r'\btype ?= ?"(\w+)"', path.read_text(encoding="utf-8"))
+    }
+    text = README.read_text(encoding="utf-8")
+    table = text[text.index("### Messages and errors") : text.index("## Simulator")]
+    listed = set(re.findall(r"^\| `(\w+)`(?:, `(\w+)`)? \|", table, re.MULTILINE))
+    assert sent <= {name for row in listed for name in row}
