@@ -1,0 +1,152 @@
+// The values of up to two streams (user A and user B) and their display: a table with one column
+// per user or a tree by object. Keys of the last update are marked `updated`, `null`s are kept as
+// struck-through `removed` rows, and with two users every row says who sees it.
+
+export const SIDES = ["a", "b"];
+
+/** Sort keys by collection, numeric id, field. */
+export function compareKeys(x, y) {
+  const [cx, ix, fx] = x.split("/");
+  const [cy, iy, fy] = y.split("/");
+  return cx.localeCompare(cy) || Number(ix) - Number(iy) || fx.localeCompare(fy);
+}
+
+function show(value) {
+  return value === undefined ? "" : JSON.stringify(value);
+}
+
+export class Values {
+  constructor() {
+    this.clear();
+  }
+
+  clear() {
+    this.values = { a: new Map(), b: new Map() }; // key → last value (also of removed keys)
+    this.removed = { a: new Set(), b: new Set() };
+    this.updated = { a: new Set(), b: new Set() };
+    this.requested = []; // keys named in k= (shown even when nobody sees them)
+    this.compare = false;
+  }
+
+  /** Apply one message of a side; returns the number of keys it changed. */
+  apply(side, message, first) {
+    this.updated[side] = new Set(Object.keys(message));
+    for (const [key, value] of Object.entries(message)) {
+      if (value === null) {
+        if (this.values[side].has(key)) this.removed[side].add(key);
+        else this.updated[side].delete(key);
+      } else {
+        this.values[side].set(key, value);
+        this.removed[side].delete(key);
+      }
+    }
+    if (first) this.updated[side].clear();
+    return Object.keys(message).length;
+  }
+
+  sees(side, key) {
+    return this.values[side].has(key) && !this.removed[side].has(key);
+  }
+
+  keys() {
+    const all = new Set([...this.values.a.keys(), ...this.values.b.keys(), ...this.requested]);
+    return [...all].sort(compareKeys);
+  }
+
+  /** "both", "only-a", "only-b", "differ" or "none" for a key. */
+  relation(key) {
+    const a = this.sees("a", key);
+    const b = this.sees("b", key);
+    if (a && b) return show(this.values.a.get(key)) === show(this.values.b.get(key)) ? "both" : "differ";
+    return a ? "only-a" : b ? "only-b" : "none";
+  }
+
+  summary() {
+    const counts = { both: 0, "only-a": 0, "only-b": 0, differ: 0, none: 0 };
+    for (const key of this.keys()) counts[this.relation(key)] += 1;
+    return counts;
+  }
+}
+
+function cell(values, side, key) {
+  const td = document.createElement("td");
+  td.className = `value value-${side}`;
+  if (values.values[side].has(key)) {
+    td.textContent = show(values.values[side].get(key));
+    if (values.removed[side].has(key)) td.classList.add("removed");
+  } else {
+    td.textContent = "not visible";
+    td.classList.add("absent");
+  }
+  if (values.updated[side].has(key)) td.classList.add("updated");
+  return td;
+}
+
+function row(values, key) {
+  const tr = document.createElement("tr");
+  tr.dataset.key = key;
+  const name = document.createElement("td");
+  name.className = "key";
+  name.textContent = key;
+  name.title = "why (not) visible? (explain)";
+  tr.append(name, cell(values, "a", key));
+  if (values.compare) tr.append(cell(values, "b", key));
+  tr.classList.add(values.relation(key));
+  if (SIDES.some((side) => values.updated[side].has(key))) tr.classList.add("updated");
+  if (SIDES.some((side) => values.removed[side].has(key))) tr.classList.add("removed");
+  return tr;
+}
+
+/** Render the table (rows matching `filter`: text in the key, and a compare relation or "all"). */
+export function renderTable(table, values, filter, labels) {
+  const head = document.createElement("tr");
+  for (const title of ["key", labels.a, ...(values.compare ? [labels.b] : [])]) {
+    const th = document.createElement("th");
+    th.textContent = title;
+    head.append(th);
+  }
+  const body = document.createElement("tbody");
+  for (const key of values.keys()) {
+    if (filter.text && !key.includes(filter.text)) continue;
+    if (filter.relation !== "all" && values.relation(key) !== filter.relation) continue;
+    body.append(row(values, key));
+  }
+  const thead = document.createElement("thead");
+  thead.append(head);
+  table.replaceChildren(thead, body);
+}
+
+/** Render the tree: collection → object → fields, with the same row markers. */
+export function renderTree(root, values, filter) {
+  const objects = new Map();
+  for (const key of values.keys()) {
+    if (filter.text && !key.includes(filter.text)) continue;
+    if (filter.relation !== "all" && values.relation(key) !== filter.relation) continue;
+    const fqid = key.slice(0, key.lastIndexOf("/"));
+    if (!objects.has(fqid)) objects.set(fqid, []);
+    objects.get(fqid).push(key);
+  }
+  const collections = new Map();
+  for (const [fqid, keys] of objects) {
+    const collection = fqid.split("/")[0];
+    if (!collections.has(collection)) {
+      const details = document.createElement("details");
+      details.open = true;
+      details.innerHTML = `<summary class="collection"></summary>`;
+      details.firstChild.textContent = collection;
+      collections.set(collection, details);
+    }
+    const object = document.createElement("details");
+    object.open = true;
+    object.innerHTML = `<summary class="object"></summary><table class="fields"></table>`;
+    object.firstChild.textContent = fqid;
+    const table = object.lastChild;
+    for (const key of keys) {
+      const tr = row(values, key);
+      tr.firstChild.textContent = key.slice(fqid.length + 1);
+      table.append(tr);
+    }
+    collections.get(collection).append(object);
+  }
+  root.replaceChildren(...collections.values());
+}
