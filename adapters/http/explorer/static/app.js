@@ -29,10 +29,13 @@ function showError(element, error) {
 // -- users ---------------------------------------------------------------------------------------
 
 let searchTimer;
+let searches = 0;
 async function searchUsers() {
   const list = $("user-results");
+  const search = ++searches;
   try {
     const found = await getJSON("users", { q: $("user-search").value, role: $("user-role").value });
+    if (search !== searches) return; // a newer search is under way
     list.replaceChildren(...found.map(userItem));
     if (!found.length) list.innerHTML = `<li class="hint">no such user</li>`;
   } catch (error) {
@@ -164,22 +167,25 @@ function render() {
 
 async function explain(key) {
   $("explain-key").value = key;
-  const output = $("explain-output");
-  const sides = SIDES.filter((side) => users[side]);
-  if (!sides.length) sides.push("a");
-  output.replaceChildren();
-  for (const side of sides) {
+  const sides = users.b ? SIDES : ["a"];
+  const blocks = sides.map((side) => {
     const block = document.createElement("pre");
     block.className = `output explain-${side}`;
-    output.append(block);
-    try {
-      const user = users[side] || { user_id: 0 };
-      block.textContent = `${side.toUpperCase()}: ` + (await getText("explain", { user_id: user.user_id, key }));
-    } catch (error) {
-      block.classList.add("error");
-      block.textContent = describeError(error);
-    }
-  }
+    return block;
+  });
+  $("explain-output").replaceChildren(...blocks);
+  await Promise.all(
+    sides.map(async (side, index) => {
+      const user = users[side] || { user_id: 0, name: "Anonymous (public access)" };
+      try {
+        const text = await getText("explain", { user_id: user.user_id, key });
+        blocks[index].textContent = `${side.toUpperCase()}: ${label(user)}\n${text}`;
+      } catch (error) {
+        blocks[index].classList.add("error");
+        blocks[index].textContent = describeError(error);
+      }
+    }),
+  );
 }
 
 async function write() {
@@ -216,7 +222,10 @@ async function main() {
     clearTimeout(searchTimer);
     searchTimer = setTimeout(searchUsers, 200);
   });
-  $("user-role").addEventListener("change", searchUsers);
+  $("user-role").addEventListener("change", () => {
+    clearTimeout(searchTimer);
+    searchUsers();
+  });
   $("clear-b").addEventListener("click", () => pickUser("b", null));
   $("open-stream").addEventListener("click", () => start(false));
   $("send-single").addEventListener("click", () => start(true));
