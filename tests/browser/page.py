@@ -28,7 +28,11 @@ class Explorer:
         self.wait(lambda: self.driver.execute_script("return document.body.dataset.ready === 'true'"))
 
     def wait(self, condition: Callable[[], Any], message: str = "") -> Any:
-        wait = WebDriverWait(self.driver, WAIT_SECONDS, ignored_exceptions=(NoSuchElementException, StaleElementReferenceException))
+        wait = WebDriverWait(
+            self.driver,
+            WAIT_SECONDS,
+            ignored_exceptions=(NoSuchElementException, StaleElementReferenceException),
+        )
         return wait.until(lambda _: condition(), message)
 
     def element(self, css: str) -> WebElement:
@@ -101,7 +105,9 @@ class Explorer:
     def row(self, key: str) -> WebElement:
         return self.element(f'#values-table tr[data-key="{key}"]')
 
-    def wait_for_row(self, key: str, condition: Callable[[WebElement], bool] = lambda row: True) -> WebElement:
+    def wait_for_row(
+        self, key: str, condition: Callable[[WebElement], bool] = lambda row: True
+    ) -> WebElement:
         def found() -> WebElement | None:
             rows = self.elements(f'#values-table tr[data-key="{key}"]')
             return rows[0] if rows and condition(rows[0]) else None
