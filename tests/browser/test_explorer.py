@@ -9,6 +9,7 @@ import time
 import httpx
 import pytest
 from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support.select import Select
 
 from tests.browser.page import Explorer
 from tests.e2e.conftest import Server
@@ -54,11 +55,13 @@ def test_a_single_request_shows_what_the_user_sees(explorer: Explorer, simulator
     expected = internal_single(simulator, me, keys)
     explorer.wait_for_row(f"user/{me}/username")
     for key in keys.split(","):
-        cells = explorer.row(key).text
+        row = explorer.row(key)
         if key in expected:
-            assert json.dumps(expected[key]) in cells
-        else:
-            assert "not visible" in cells  # requested, not visible: still listed, to be explained
+            assert json.dumps(expected[key]) in row.text
+            assert not row.get_attribute("class")
+        else:  # requested, not visible: still listed, to be explained
+            assert "not visible" in row.text
+            assert row.get_attribute("class") == "none"
     assert not explorer.severe_console_messages()
 
 
@@ -131,6 +134,9 @@ def test_two_users_compared_side_by_side(explorer: Explorer, simulator: Server) 
         assert expected in shown[key].split(), key
     assert f"only B sees {len(only_b)}" in explorer.text("#compare-summary")
 
+    Select(explorer.element("#compare-filter")).select_by_visible_text("only B sees")
+    explorer.wait(lambda: set(explorer.shown_keys()) == only_b)
+
     explanations = explorer.explain_by_click(sorted(only_b)[0])
     assert len(explanations) == 2
     assert explanations[0].startswith("A: ") and "NOT visible" in explanations[0]
@@ -150,3 +156,15 @@ def test_the_request_editors_complete_from_the_schema(explorer: Explorer) -> Non
     assert explorer.completions() == ["meeting_user_id"], "fields of the relation's target (motion_submitter)"
     body.send_keys(Keys.ESCAPE)
     assert explorer.editor_text("body").startswith('[{"ids": [1], "collection": "motion", "fields": {')
+
+
+def test_the_tree_view_groups_values_by_object(explorer: Explorer) -> None:
+    explorer.pick("a", "superadmin")
+    explorer.type_into("keys", "motion/1/title, motion/1/number, meeting/1/name")
+    explorer.send("#send-single")
+    explorer.wait_for_row("motion/1/title")
+    Select(explorer.element("#view-mode")).select_by_visible_text("tree")
+    objects = [e.text for e in explorer.elements("#values-tree summary.object")]
+    assert objects == ["meeting/1", "motion/1"]
+    fields = explorer.elements('#values-tree tr[data-key^="motion/1/"] td.key')
+    assert [field.text for field in fields] == ["number", "title"]

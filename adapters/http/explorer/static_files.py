@@ -6,7 +6,7 @@ from __future__ import annotations
 from importlib.resources import files
 from importlib.resources.abc import Traversable
 
-from adapters.http.asgi import Send, respond, start
+from adapters.http.asgi import Send, body, respond, start
 
 PAGE = "index.html"
 CONTENT_TYPES = {
@@ -49,4 +49,4 @@ async def serve(name: str, send: Send) -> bool:
 
 async def redirect(send: Send, location: str) -> None:
     await start(send, 308, [(b"location", location.encode()), (b"content-length", b"0")])
-    await send({"type": "http.response.body", "body": b""})
+    await body(send, b"")

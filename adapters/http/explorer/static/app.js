@@ -236,7 +236,8 @@ async function main() {
   $("write-send").addEventListener("click", write);
   $("explain-send").addEventListener("click", () => explain($("explain-key").value.trim()));
   $("explain-key").addEventListener("keydown", (event) => event.key === "Enter" && $("explain-send").click());
-  for (const id of ["key-filter", "compare-filter", "view-mode"]) $(id).addEventListener("input", render);
+  $("key-filter").addEventListener("input", render);
+  for (const id of ["compare-filter", "view-mode"]) $(id).addEventListener("change", render);
   for (const id of ["values-table", "values-tree"]) {
     $(id).addEventListener("click", (event) => {
       const key = event.target.closest("td.key") && event.target.closest("tr").dataset.key;

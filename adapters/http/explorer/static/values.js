@@ -11,8 +11,16 @@ export function compareKeys(x, y) {
   return cx.localeCompare(cy) || Number(ix) - Number(iy) || fx.localeCompare(fy);
 }
 
-function show(value) {
-  return value === undefined ? "" : JSON.stringify(value);
+/** JSON with a space after each comma and colon, so long lists wrap between their items. */
+export function show(value) {
+  if (value === undefined) return "";
+  if (Array.isArray(value)) return `[${value.map(show).join(", ")}]`;
+  if (value && typeof value === "object") {
+    return `{${Object.entries(value)
+      .map(([key, item]) => `${JSON.stringify(key)}: ${show(item)}`)
+      .join(", ")}}`;
+  }
+  return JSON.stringify(value);
 }
 
 export class Values {
@@ -72,7 +80,9 @@ function cell(values, side, key) {
   const td = document.createElement("td");
   td.className = `value value-${side}`;
   if (values.values[side].has(key)) {
-    td.textContent = show(values.values[side].get(key));
+    const text = document.createElement("div");
+    text.textContent = show(values.values[side].get(key));
+    td.append(text);
     if (values.removed[side].has(key)) td.classList.add("removed");
   } else {
     td.textContent = "not visible";
@@ -91,7 +101,8 @@ function row(values, key) {
   name.title = "why (not) visible? (explain)";
   tr.append(name, cell(values, "a", key));
   if (values.compare) tr.append(cell(values, "b", key));
-  tr.classList.add(values.relation(key));
+  if (values.compare) tr.classList.add(values.relation(key));
+  else if (!values.sees("a", key) && !values.removed.a.has(key)) tr.classList.add("none");
   if (SIDES.some((side) => values.updated[side].has(key))) tr.classList.add("updated");
   if (SIDES.some((side) => values.removed[side].has(key))) tr.classList.add("removed");
   return tr;
