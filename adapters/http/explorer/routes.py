@@ -1,7 +1,7 @@
 """The explorer's routes under ``/internal/autoupdate/``: the page and its assets, user search,
 the schema for completion, and writes where the composition root gave the service a writer.
 
-All answers are JSON (errors as the error object with their real status), like the other
+The JSON routes answer errors with the error object and their real status, like the other
 internal routes. Without a writer (production), ``write`` does not exist: 404.
 """
 
