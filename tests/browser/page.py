@@ -7,7 +7,11 @@ from collections.abc import Callable
 from typing import Any
 
 from selenium import webdriver
-from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
+from selenium.common.exceptions import (
+    ElementClickInterceptedException,
+    NoSuchElementException,
+    StaleElementReferenceException,
+)
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.remote.webelement import WebElement
@@ -15,6 +19,8 @@ from selenium.webdriver.support.select import Select
 from selenium.webdriver.support.ui import WebDriverWait
 
 WAIT_SECONDS = 30
+IGNORED = (NoSuchElementException, StaleElementReferenceException, ElementClickInterceptedException)
+"""What a wait retries: the page redraws its lists and tables while the test looks at them."""
 
 
 class Explorer:
@@ -31,7 +37,7 @@ class Explorer:
         wait = WebDriverWait(
             self.driver,
             WAIT_SECONDS,
-            ignored_exceptions=(NoSuchElementException, StaleElementReferenceException),
+            ignored_exceptions=IGNORED,
         )
         return wait.until(lambda _: condition(), message)
 
@@ -70,7 +76,9 @@ class Explorer:
     def pick(self, side: str, role: str, text: str = "") -> int:
         """Use the first user of ``role`` as user A or B; return the user id."""
         user_id = self.search_users(text, role)[0][0]
-        self.element(f'#user-results li[data-user-id="{user_id}"] .pick-{side}').click()
+        self.wait(
+            lambda: self.element(f'#user-results li[data-user-id="{user_id}"] .pick-{side}').click() or True
+        )
         self.wait(lambda: f"(#{user_id})" in self.text(f"#user-{side}"))
         return user_id
 
@@ -133,9 +141,15 @@ class Explorer:
         return result
 
     def explain_by_click(self, key: str) -> list[str]:
-        self.row(key).find_element(By.CSS_SELECTOR, "td.key").click()
-        self.wait(lambda: all("\n" in block.text for block in self.elements("#explain-output pre")))
-        return [block.text for block in self.elements("#explain-output pre")]
+        # the table is drawn anew on every message: click the row as it is now
+        self.wait(lambda: self.row(key).find_element(By.CSS_SELECTOR, "td.key").click() or True)
+
+        def explained() -> list[str] | None:
+            texts = [block.text for block in self.elements("#explain-output pre")]
+            return texts if texts and all("\n" in text for text in texts) else None
+
+        found: list[str] = self.wait(explained, f"no explanation of {key} shown")
+        return found
 
     def severe_console_messages(self) -> list[str]:
         return [entry["message"] for entry in self.driver.get_log("browser") if entry["level"] == "SEVERE"]

@@ -9,6 +9,7 @@ import time
 import httpx
 import pytest
 from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support.select import Select
 
 from tests.browser.page import Explorer
@@ -26,6 +27,10 @@ def internal_single(server: Server, user_id: int, k: str) -> dict[str, object]:
     assert response.status_code == 200, response.text
     data: dict[str, object] = json.loads(response.text)
     return data
+
+
+def classes(element: WebElement) -> list[str]:
+    return (element.get_attribute("class") or "").split()
 
 
 def unique(text: str) -> str:
@@ -54,14 +59,15 @@ def test_a_single_request_shows_what_the_user_sees(explorer: Explorer, simulator
     explorer.send("#send-single")
     expected = internal_single(simulator, me, keys)
     explorer.wait_for_row(f"user/{me}/username")
+    rows = explorer.shown_keys()
     for key in keys.split(","):
-        row = explorer.row(key)
+        text = explorer.row(key).text
         if key in expected:
-            assert json.dumps(expected[key]) in row.text
-            assert not row.get_attribute("class")
+            assert json.dumps(expected[key]) in text
+            assert rows[key] == ""
         else:  # requested, not visible: still listed, to be explained
-            assert "not visible" in row.text
-            assert row.get_attribute("class") == "none"
+            assert "not visible" in text
+            assert rows[key] == "none"
     assert not explorer.severe_console_messages()
 
 
@@ -73,14 +79,11 @@ def test_a_write_arrives_highlighted_and_a_removal_is_shown(explorer: Explorer) 
 
     title = unique("Edited in the explorer")
     assert "written" in explorer.write("motion/1/title", json.dumps(title))
-    row = explorer.wait_for_row("motion/1/title", lambda row: title in row.text)
-    assert "updated" in (row.get_attribute("class") or "")
+    explorer.wait_for_row("motion/1/title", lambda row: title in row.text and "updated" in classes(row))
 
     assert "written" in explorer.write("motion/1/text", "null")
-    row = explorer.wait_for_row("motion/1/text", lambda row: "removed" in (row.get_attribute("class") or ""))
-    assert "updated" in (row.get_attribute("class") or "")
-    title_row = explorer.row("motion/1/title")
-    assert "updated" not in (title_row.get_attribute("class") or ""), "only the last update is marked"
+    explorer.wait_for_row("motion/1/text", lambda row: {"removed", "updated"} <= set(classes(row)))
+    assert explorer.shown_keys()["motion/1/title"] == "", "only the keys of the last update are marked"
     assert f"(#{me})" in explorer.text("#status")
 
 
@@ -168,3 +171,17 @@ def test_the_tree_view_groups_values_by_object(explorer: Explorer) -> None:
     assert objects == ["meeting/1", "motion/1"]
     fields = explorer.elements('#values-tree tr[data-key^="motion/1/"] td.key')
     assert [field.text for field in fields] == ["number", "title"]
+
+
+def test_only_so_many_rows_are_drawn_and_the_rest_is_announced(explorer: Explorer) -> None:
+    explorer.driver.execute_script("window.explorer.limits.rows = 3")
+    explorer.pick("a", "superadmin")
+    explorer.type_into(
+        "keys", "motion/1/title, motion/1/number, motion/2/title, motion/2/number, meeting/1/name"
+    )
+    explorer.send("#send-single")
+    explorer.wait(lambda: "2 more keys" in explorer.text("#values-more"))
+    assert list(explorer.shown_keys()) == ["meeting/1/name", "motion/1/number", "motion/1/title"]
+    explorer.element("#key-filter").send_keys("motion/2/")
+    explorer.wait(lambda: list(explorer.shown_keys()) == ["motion/2/number", "motion/2/title"])
+    assert explorer.text("#values-more") == ""

@@ -3,7 +3,7 @@
 
 import { describeError, getJSON, getText, openStream, postJSON } from "./api.js";
 import { bodyEditor, keysEditor, setText } from "./editor.js";
-import { SIDES, Values, renderTable, renderTree } from "./values.js";
+import { SIDES, Values, limits, renderTable, renderTree } from "./values.js";
 
 const $ = (id) => document.getElementById(id);
 const values = new Values();
@@ -152,8 +152,10 @@ function render() {
   const tree = $("view-mode").value === "tree";
   $("values-table").hidden = tree;
   $("values-tree").hidden = !tree;
-  if (tree) renderTree($("values-tree"), values, filter);
-  else renderTable($("values-table"), values, filter, { a: `A: ${label(users.a)}`, b: `B: ${label(users.b)}` });
+  const labels = { a: `A: ${label(users.a)}`, b: `B: ${label(users.b)}` };
+  const note = tree ? renderTree($("values-tree"), values, filter) : renderTable($("values-table"), values, filter, labels);
+  $("values-more").replaceWith(note);
+  note.id = "values-more";
   if (values.compare) {
     const c = values.summary();
     $("compare-summary").textContent =
@@ -244,7 +246,7 @@ async function main() {
       if (key) explain(key);
     });
   }
-  window.explorer = { editors, setText, values };
+  window.explorer = { editors, limits, setText, values };
   await searchUsers();
   setStatus("ready");
   document.body.dataset.ready = "true";

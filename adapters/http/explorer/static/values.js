@@ -108,7 +108,24 @@ function row(values, key) {
   return tr;
 }
 
-/** Render the table (rows matching `filter`: text in the key, and a compare relation or "all"). */
+/** Rows drawn at most: a delegate's meeting request has tens of thousands of keys. */
+export const limits = { rows: 2000 };
+
+/** The keys matching `filter` (text in the key, and a compare relation or "all"), sorted. */
+function matching(values, filter) {
+  return values.keys().filter(
+    (key) => (!filter.text || key.includes(filter.text)) && (filter.relation === "all" || values.relation(key) === filter.relation),
+  );
+}
+
+function more(count) {
+  const note = document.createElement("p");
+  note.className = "more hint";
+  note.textContent = count > 0 ? `${count} more keys not drawn: filter the keys to see them` : "";
+  return note;
+}
+
+/** Render the table: one row per matching key, at most limits.rows. */
 export function renderTable(table, values, filter, labels) {
   const head = document.createElement("tr");
   for (const title of ["key", labels.a, ...(values.compare ? [labels.b] : [])]) {
@@ -117,22 +134,19 @@ export function renderTable(table, values, filter, labels) {
     head.append(th);
   }
   const body = document.createElement("tbody");
-  for (const key of values.keys()) {
-    if (filter.text && !key.includes(filter.text)) continue;
-    if (filter.relation !== "all" && values.relation(key) !== filter.relation) continue;
-    body.append(row(values, key));
-  }
+  const keys = matching(values, filter);
+  for (const key of keys.slice(0, limits.rows)) body.append(row(values, key));
   const thead = document.createElement("thead");
   thead.append(head);
   table.replaceChildren(thead, body);
+  return more(keys.length - limits.rows);
 }
 
-/** Render the tree: collection → object → fields, with the same row markers. */
+/** Render the tree: collection → object → fields, with the same row markers and limit. */
 export function renderTree(root, values, filter) {
   const objects = new Map();
-  for (const key of values.keys()) {
-    if (filter.text && !key.includes(filter.text)) continue;
-    if (filter.relation !== "all" && values.relation(key) !== filter.relation) continue;
+  const keys = matching(values, filter);
+  for (const key of keys.slice(0, limits.rows)) {
     const fqid = key.slice(0, key.lastIndexOf("/"));
     if (!objects.has(fqid)) objects.set(fqid, []);
     objects.get(fqid).push(key);
@@ -160,4 +174,5 @@ export function renderTree(root, values, filter) {
     collections.get(collection).append(object);
   }
   root.replaceChildren(...collections.values());
+  return more(keys.length - limits.rows);
 }
