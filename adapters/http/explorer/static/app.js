@@ -112,7 +112,7 @@ function start(single) {
     const stream = openStream({ userId: users[side].user_id, k, body, single }, (message) => {
       if (!first && !Object.keys(message).length) return; // heartbeat
       const count = values.apply(side, message, first);
-      log(side, first ? `first message: ${count} keys` : `update: ${Object.keys(message).join(", ")}`);
+      log(side, first ? `first message: ${count} keys` : `update: ${summarize(Object.keys(message))}`);
       first = false;
       scheduleRender();
     });
@@ -126,6 +126,11 @@ function start(single) {
   running = { single };
   $("stop").disabled = single;
   setStatus(single ? "single request" : `streaming for ${sides.map((s) => label(users[s])).join(" and ")}`);
+}
+
+function summarize(keys) {
+  const shown = keys.slice(0, 5).join(", ");
+  return keys.length > 5 ? `${shown} and ${keys.length - 5} more` : shown;
 }
 
 function log(side, text) {
