@@ -220,6 +220,7 @@ async def _build() -> Any:
     from adapters.config import load_config
     from adapters.redis_bus import RedisBus
     from adapters.redis_counts import RedisConnectionCounts
+    from simulator.bus_writer import BusWriter
     from simulator.datastore import MemoryDatastore
     from simulator.fake_auth import FakeAuthService
     from simulator.fake_votes import FakeVoteService
@@ -245,6 +246,7 @@ async def _build() -> Any:
         logouts=jwt.feed_logouts,
         before_changes=_writer(datastore),
     )
+    service.writer = BusWriter(redis)
     service.on_shutdown.extend([bus.close, redis.aclose, jwt.aclose])
     log.info("simulator ready on port %s", config.autoupdate_port)
     return service

@@ -16,6 +16,7 @@ from typing import Any
 from adapters.http import autoupdate_route, counts_routes
 from adapters.http.asgi import Receive, Scope, Send, respond
 from adapters.http.errors import classify, error_body
+from adapters.http.explorer import routes as explorer_routes
 from adapters.http.history_route import history_information
 from adapters.http.identity import authenticated
 from adapters.http.request import Request
@@ -120,6 +121,8 @@ class AutoupdateApp:
             return
         if path.startswith("/internal/") and not (await self.startup()).internal_routes:
             await _not_found(send)
+            return
+        if await explorer_routes.handle(await self.startup(), request, receive, send):
             return
         if path == "/internal/autoupdate/explain":
             await self._explain(request, send)

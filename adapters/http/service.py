@@ -9,6 +9,7 @@ from adapters.http.counting import ConnectionCounter
 from domain.autoupdate import Autoupdate
 from ports.auth import Authenticator
 from ports.counts import ConnectionCountStore
+from ports.writer import ChangeWriter
 
 
 @dataclass
@@ -27,4 +28,6 @@ class Service:
     """Stored counts older than this are ignored: twice ``METRIC_SAVE_INTERVAL`` (spec §8.2)."""
     background: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
     """Endless tasks (change stream, logouts, cache reset) run while the app is up."""
+    writer: ChangeWriter | None = None
+    """Where writes can be made (the simulator); ``None`` in production: no write route."""
     on_shutdown: list[Callable[[], Awaitable[None]]] = field(default_factory=list)

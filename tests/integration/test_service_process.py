@@ -548,3 +548,12 @@ def test_every_projected_slide_is_computed_and_follows_writes(service: Instance,
             assert message[f"projection/{motion_projection}/content"]["title"] == "Renamed on the projector"
 
     run(main(), service)
+
+
+def test_production_serves_the_explorer_but_has_no_write_route(service: Instance) -> None:
+    """The explorer page works on any instance with internal routes; writing needs a writer,
+    which only the simulator's composition root provides."""
+    assert httpx.get(f"{service.url}/internal/autoupdate/explorer", timeout=10).status_code == 200
+    assert httpx.get(f"{service.url}/internal/autoupdate/users?role=superadmin", timeout=10).json()
+    write = httpx.post(f"{service.url}/internal/autoupdate/write", json={"tag/1/name": "x"}, timeout=10)
+    assert write.status_code == 404
