@@ -13,13 +13,16 @@ test starts its instance, and then the health checks put it in rotation. Checked
 * a logout ends the session's streams on every instance;
 * a killed instance leaves rotation; its clients reconnect through the proxy to the others and
   then hold exactly what a fresh ``single`` answers, including every write made meanwhile;
-* an instance started late (cold cache) enters rotation and answers as the others do.
+* an instance started late (cold cache) enters rotation and answers as the others do;
+* the compose profile's proxy files are valid for haproxy, and its health check command asks
+  the proxy's monitor.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import subprocess
 import time
 from collections.abc import Awaitable, Iterator
 from dataclasses import dataclass
@@ -28,6 +31,7 @@ from typing import Any, TypeVar
 
 import httpx
 import pytest
+import yaml
 from redis.asyncio import Redis
 
 from simulator.tokens import mint
@@ -35,6 +39,7 @@ from tests.integration.cluster import MEETING, Subscriber, cut_off, single, subs
 from tests.integration.conftest import unavailable
 from tests.integration.deployment import (
     METRIC_SAVE_INTERVAL,
+    ROOT,
     SUPERADMIN,
     Deployment,
     Instance,
@@ -333,3 +338,39 @@ def test_late_instance_catches_up_and_answers_as_the_others(cluster: Cluster, me
         cluster.run(main())
     finally:
         cluster.late.stop()
+
+
+# The compose profile's side of the same configuration.
+
+
+def compose_haproxy() -> dict[str, Any]:
+    service: dict[str, Any] = yaml.safe_load((ROOT / "compose.yaml").read_text())["services"]["haproxy"]
+    return service
+
+
+def test_compose_proxy_configuration_is_valid(haproxy: str) -> None:
+    """``haproxy -c`` with the compose environment, the servers from Docker's DNS, and the
+    development certificate in place of the mounted secret."""
+    environment = dict(compose_haproxy()["environment"])
+    environment["PROXY_CERTIFICATE"] = str(ROOT / "dev-secrets" / "proxy.pem")
+    folder = ROOT / "deploy" / "haproxy"
+    checked = subprocess.run(
+        [haproxy, "-c", "-f", str(folder / "haproxy.cfg"), "-f", str(folder / "compose-servers.cfg")],
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+
+
+def test_compose_proxy_health_check_asks_the_monitor(cluster: Cluster) -> None:
+    """The compose health check's command (with this proxy's monitor port) exits 0 while
+    instances are in rotation."""
+    command = compose_haproxy()["healthcheck"]["test"]
+    assert command[0] == "CMD"
+    monitor = cluster.proxy.monitor_url.split("//")[1].split("/")[0].replace(":", "/")
+    script = command[-1].replace("127.0.0.1/8404", monitor)
+    assert script != command[-1]
+    done = subprocess.run([*command[1:-1], script], capture_output=True, text=True, timeout=30)
+    assert done.returncode == 0, done.stdout + done.stderr
