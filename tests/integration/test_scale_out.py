@@ -44,6 +44,7 @@ from tests.integration.deployment import (
     Deployment,
     Instance,
     Meeting,
+    Writer,
     headers_of,
     run,
     running,
@@ -76,7 +77,8 @@ class Cluster:
             print(f"===== log of haproxy =====\n{self.proxy.log_text()}")
             raise
 
-    def writer(self) -> Any:
+    def writer(self) -> contextlib.AbstractAsyncContextManager[Writer]:
+        """Writes as the datastore writer does, to the Postgres and Redis all instances share."""
         return writer(self.late.postgres, self.late.redis)
 
 
