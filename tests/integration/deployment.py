@@ -251,6 +251,16 @@ class Instance:
             os.killpg(process.pid, signal.SIGKILL)
         process.wait(timeout=STOP_TIMEOUT)
 
+    def kill(self) -> None:
+        """SIGKILL its whole process group at once, as a crash or an OOM kill ends it: no stream
+        is ended cleanly."""
+        process, self.process = self.process, None
+        if process is None:
+            return
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=STOP_TIMEOUT)
+
     async def logged(self, text: str, within: float = MESSAGE_TIMEOUT) -> None:
         """Wait until the log holds ``text``; fail after ``within`` seconds."""
         deadline = time.monotonic() + within

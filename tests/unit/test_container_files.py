@@ -1,7 +1,8 @@
 """The container files agree with the code: ``compose.yaml`` sets only known variables and mounts
 the secrets where the service looks for them by default; the ``Dockerfile`` starts and checks
 the service with exactly the commands the process integration test runs
-(``tests/integration/deployment.py``)."""
+(``tests/integration/deployment.py``); the profile ``scale-out`` runs more of the same instances
+behind HAProxy with the configuration the ``scale_out`` integration tests run."""
 
 from __future__ import annotations
 
@@ -83,7 +84,7 @@ def secret_targets(service: dict[str, Any]) -> dict[str, str]:
 
 
 def test_compose_has_postgres_redis_and_the_service(compose: dict[str, Any]) -> None:
-    services = compose["services"]
+    services = {name: s for name, s in compose["services"].items() if "profiles" not in s}
     assert set(services) == {"postgres", "redis", "autoupdate"}
     assert services["postgres"]["image"] == "postgres:15"
     assert services["redis"]["image"] == "redis:7"
@@ -132,7 +133,7 @@ def test_secrets_are_mounted_at_the_default_file_paths(
         assert variable not in autoupdate["environment"]
     postgres = compose["services"]["postgres"]
     assert postgres["environment"]["POSTGRES_PASSWORD_FILE"] == secret_targets(postgres)["postgres_password"]
-    assert set(compose["secrets"]) == set(SECRET_VARIABLES)
+    assert set(compose["secrets"]) == set(SECRET_VARIABLES) | {"proxy_certificate"}
 
 
 def test_development_secret_files_hold_the_development_secrets(compose: dict[str, Any]) -> None:
@@ -140,7 +141,8 @@ def test_development_secret_files_hold_the_development_secrets(compose: dict[str
     for name, secret in compose["secrets"].items():
         path = (ROOT / secret["file"]).resolve()
         assert path.parent == ROOT / "dev-secrets", f"{name}: development secrets live in dev-secrets/"
-        assert path.read_bytes() == DEV_SECRETS[name]
+        if name != "proxy_certificate":  # checked below
+            assert path.read_bytes() == DEV_SECRETS[name]
 
 
 def test_postgres_gets_the_datastore_schema_as_init_script(compose: dict[str, Any]) -> None:
@@ -211,3 +213,88 @@ def test_files_the_container_files_and_the_readme_name_exist() -> None:
         text = (ROOT / name).read_text()
         for cited in re.findall(r"\b((?:docs|adapters|dev-secrets)/[\w./-]*\w)", text):
             assert (ROOT / cited).exists(), f"{name} names {cited}, which is not in the repository"
+
+
+# compose.yaml, profile scale-out
+
+
+@pytest.fixture(scope="module")
+def haproxy(compose: dict[str, Any]) -> dict[str, Any]:
+    service: dict[str, Any] = compose["services"]["haproxy"]
+    return service
+
+
+def haproxy_config(name: str) -> str:
+    """A file of ``deploy/haproxy`` without its comment lines."""
+    lines = (ROOT / "deploy" / "haproxy" / name).read_text().splitlines()
+    return "\n".join(line for line in lines if not line.lstrip().startswith("#"))
+
+
+def test_scale_out_profile_adds_instances_and_the_proxy(compose: dict[str, Any]) -> None:
+    profiled = {name for name, s in compose["services"].items() if "profiles" in s}
+    assert profiled == {"autoupdate-scaled", "haproxy"}
+    assert all(compose["services"][name]["profiles"] == ["scale-out"] for name in profiled)
+
+
+def test_scaled_instances_are_the_service_without_a_published_port(
+    compose: dict[str, Any], autoupdate: dict[str, Any]
+) -> None:
+    """Replicas can not share a host port; everything else is the same service."""
+    scaled = compose["services"]["autoupdate-scaled"]
+    assert "ports" not in scaled
+    assert scaled["deploy"]["replicas"] >= 2
+    same = {key: value for key, value in autoupdate.items() if key != "ports"}
+    assert {key: value for key, value in scaled.items() if key not in ("profiles", "deploy")} == same
+
+
+def test_proxy_runs_the_tested_configuration(haproxy: dict[str, Any]) -> None:
+    """The mounted folder holds the files the command names: the tests' configuration plus the
+    servers found through Docker's DNS (every replica of autoupdate-scaled, at its port)."""
+    [mount] = haproxy["volumes"]
+    source, target, mode = mount.split(":")
+    assert (ROOT / source).resolve() == ROOT / "deploy" / "haproxy" and mode == "ro"
+    command = haproxy["command"]
+    files = [command[i + 1] for i, part in enumerate(command) if part == "-f"]
+    assert command[0] == "haproxy"
+    assert files == [f"{target}/haproxy.cfg", f"{target}/compose-servers.cfg"]
+    templates = re.findall(
+        r"^\s*server-template \S+ \d+ (\S+):(\d+)", haproxy_config("compose-servers.cfg"), re.M
+    )
+    assert templates == [("autoupdate-scaled", DEFAULTS["AUTOUPDATE_PORT"])]
+    assert haproxy["depends_on"] == {"autoupdate-scaled": {"condition": "service_healthy"}}
+
+
+def test_proxy_environment_is_what_its_configuration_reads(haproxy: dict[str, Any]) -> None:
+    """Every ``${NAME}`` of the configuration is set, nothing else; the certificate is the mounted
+    secret; the published port and the health check's port are the configured ones."""
+    used = set(re.findall(r"\$\{(\w+)\}", haproxy_config("haproxy.cfg")))
+    environment = haproxy["environment"]
+    assert set(environment) == used
+    assert secret_targets(haproxy) == {"proxy_certificate": environment["PROXY_CERTIFICATE"]}
+    port = environment["PROXY_BIND"].rsplit(":", 1)[1]
+    assert [str(mapping).rsplit(":", 1)[1] for mapping in haproxy["ports"]] == [port]
+    monitor = environment["PROXY_MONITOR_BIND"].replace(":", "/")
+    assert f"/dev/tcp/{monitor}" in haproxy["healthcheck"]["test"][-1]
+    assert int(haproxy["ulimits"]["nofile"]) > 2 * int(environment["PROXY_MAXCONN"])
+
+
+def test_proxy_checks_the_instances_health_route_and_keeps_streams_open() -> None:
+    config = haproxy_config("haproxy.cfg")
+    assert "http-check send meth GET uri /system/autoupdate/health" in config
+    assert re.search(r"^\s*bind .* ssl crt .* alpn h2,http/1.1$", config, re.M)
+    timeouts = dict(re.findall(r"^\s*timeout (client|server) (\d+)h$", config, re.M))
+    assert timeouts == {"client": "1", "server": "1"}
+    assert "compression" not in config and "http-buffer-request" not in config
+
+
+def test_development_proxy_certificate_is_for_localhost() -> None:
+    """A self-signed certificate and its key, in one PEM as HAProxy reads it."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import serialization
+
+    pem = (ROOT / "dev-secrets" / "proxy.pem").read_bytes()
+    certificate = x509.load_pem_x509_certificate(pem)
+    key = serialization.load_pem_private_key(pem, password=None)
+    assert certificate.public_key().public_numbers() == key.public_key().public_numbers()  # type: ignore[union-attr]
+    names = certificate.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+    assert "localhost" in names.get_values_for_type(x509.DNSName)
