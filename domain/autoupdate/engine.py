@@ -112,7 +112,7 @@ class Autoupdate:
         if slides is not None:
             cache.calculate_with(frozenset({"projection/content"}), self._calculate)
         self._slots = asyncio.Semaphore(max(1, workers))
-        self._index = DependencyIndex()
+        self._index = DependencyIndex(pins=cache)  # issue 14: the cache keeps what the index names
         self._groups: dict[Hashable, Group] = {}
         self._closing = asyncio.Event()
         self.idle_seconds = idle_seconds
