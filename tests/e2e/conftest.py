@@ -35,11 +35,12 @@ class Server:
     """A participant in the Delegates group of the generated meeting (the last user)."""
 
 
-def start_simulator(tmp: Path, *extra: str) -> Server:
+def start_simulator(tmp: Path, *extra: str, env: dict[str, str] | None = None) -> Server:
+    """``env``: variables of the service's configuration (``CACHE_MAX_BYTES``, ...)."""
     port, redis_port = free_port(), free_port()
     log = tmp / f"simulator-{port}.log"
     command = [sys.executable, "-m", "simulator", "--port", str(port), "--redis-port", str(redis_port)]
-    env = {**os.environ, "OPENSLIDES_HEARTBEAT_INTERVAL": "1s", "PYTHONUNBUFFERED": "1"}
+    env = {**os.environ, "OPENSLIDES_HEARTBEAT_INTERVAL": "1s", "PYTHONUNBUFFERED": "1", **(env or {})}
     with log.open("wb") as out:
         process = subprocess.Popen(
             [*command, *SMALL_MEETING, *extra], cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, env=env
