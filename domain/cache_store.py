@@ -19,7 +19,6 @@ are synchronous).
 from __future__ import annotations
 
 from collections import OrderedDict
-from typing import Any
 
 from domain.reader import Object
 
@@ -33,23 +32,21 @@ ITEM_BYTES = 40
 
 def estimate(obj: Object) -> int:
     """The bytes ``obj`` costs in memory, estimated from its shape in O(fields): strings by
-    length, lists by their number of elements, nested JSON objects by their encoded length's
-    order (a few fields hold them: ``permissions``, ``content``). Close to ``sys.getsizeof``
-    summed over the object's parts, and never zero."""
-    size = OBJECT_BYTES
+    length, lists by their number of elements, nested JSON objects (``permissions``, slide
+    contents) by their own fields. Close to ``sys.getsizeof`` summed over the object's parts
+    (field names included), and never zero."""
+    size = OBJECT_BYTES + FIELD_BYTES * len(obj)
     for value in obj.values():
-        size += FIELD_BYTES + _value_bytes(value)
+        kind = type(value)
+        if kind is str:
+            size += 50 + len(value)
+        elif kind is list:
+            size += 56 + ITEM_BYTES * len(value)
+        elif kind is dict:
+            size += estimate(value)
+        else:
+            size += 32
     return size
-
-
-def _value_bytes(value: Any) -> int:
-    if isinstance(value, str):
-        return 50 + len(value)
-    if isinstance(value, list):
-        return 56 + ITEM_BYTES * len(value)
-    if isinstance(value, dict):
-        return 232 + sum(FIELD_BYTES + _value_bytes(v) for v in value.values())
-    return 32
 
 
 class ObjectStore:
