@@ -143,11 +143,12 @@ class Cache:
         self._store.shrink()
 
     def pin(self, fqid: str) -> None:
-        """An open dependent reads keys of ``fqid`` (the dependency index tells)."""
+        """Open dependents read one more key of ``fqid`` (the dependency index tells)."""
         self._store.pin(fqid)
 
     def unpin(self, fqid: str) -> None:
-        """No open dependent reads ``fqid`` any more; it may leave when over the budget."""
+        """Open dependents read one key of ``fqid`` less; unread, it may leave when over the
+        budget."""
         self._store.unpin(fqid)
         self._store.shrink()
 

@@ -63,7 +63,8 @@ class ObjectStore:
         """Estimated bytes of every cached object (in use or not)."""
         self.evictions = 0
         self._sizes: dict[str, int] = {}
-        self._pinned: set[str] = set()
+        self._pins: dict[str, int] = {}
+        """Keys of each object that open dependents read (the dependency index counts them)."""
         self._held: dict[str, int] = {}
         self._idle: OrderedDict[str, int] = OrderedDict()
         """Existing objects not in use, oldest first, with their size."""
@@ -87,16 +88,19 @@ class ObjectStore:
         self._list(fqid)
 
     def pin(self, fqid: str) -> None:
-        """An open dependent reads ``fqid``: keep it while it does."""
-        if fqid not in self._pinned:
-            self._pinned.add(fqid)
+        """Open dependents read one more key of ``fqid``: keep it while they do."""
+        count = self._pins.get(fqid, 0)
+        self._pins[fqid] = count + 1
+        if not count:
             self._unlist(fqid)
             self._list(fqid)
 
     def unpin(self, fqid: str) -> None:
-        """Nobody open reads ``fqid`` any more (call :meth:`shrink` after)."""
-        if fqid in self._pinned:
-            self._pinned.discard(fqid)
+        """Open dependents read one key of ``fqid`` less (call :meth:`shrink` after)."""
+        count = self._pins.pop(fqid)
+        if count > 1:
+            self._pins[fqid] = count - 1
+        else:
             self._unlist(fqid)
             self._list(fqid)
 
@@ -156,6 +160,6 @@ class ObjectStore:
         size = self._sizes.get(fqid)
         if size is None:
             self._absent[fqid] = None
-        elif fqid not in self._pinned:
+        elif fqid not in self._pins:
             self._idle[fqid] = size
             self.idle_bytes += size

@@ -3,7 +3,8 @@
 Subcommands: ``serve`` (default) runs the real HTTP app under Granian over an in-memory datastore
 and a fake Redis reachable over TCP; ``token`` prints development credentials; ``write`` sends a
 change the way the datastore writer announces it; ``explain`` asks a running service why a key is
-(not) visible for a user; ``generate`` writes a generated meeting.
+(not) visible for a user; ``generate`` writes a generated meeting; ``bench``, ``load`` and
+``hostile`` measure a running service.
 
 This module is an entry point, so it is the one place where simulator parts and production
 adapters are wired together.
@@ -48,6 +49,10 @@ def main(argv: list[str] | None = None) -> int:
         from simulator import load
 
         return load.main(args.rest)
+    if command == "hostile":
+        from simulator import hostile
+
+        return hostile.main(args.rest)
     return _serve(args)
 
 
@@ -80,6 +85,13 @@ def _parser() -> argparse.ArgumentParser:
         prefix_chars="+",
     )
     load.add_argument("rest", nargs=argparse.REMAINDER, help="options of the load run (load --help)")
+    hostile = commands.add_parser(
+        "hostile",
+        help="send the memory attack of docs/reliability.md; report cache and memory",
+        add_help=False,
+        prefix_chars="+",
+    )
+    hostile.add_argument("rest", nargs=argparse.REMAINDER, help="options (hostile --help)")
     return parser
 
 

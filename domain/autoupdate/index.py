@@ -20,7 +20,8 @@ class Dependent(Protocol):
 
 
 class Pins(Protocol):
-    """Told when the first key of an object enters the index and when its last one leaves."""
+    """Told of every key of an object that enters the index and of every one that leaves: the
+    object is in use while more entered than left."""
 
     def pin(self, fqid: str) -> None: ...
 
@@ -31,8 +32,6 @@ class DependencyIndex:
     def __init__(self, pins: Pins | None = None) -> None:
         self._by_key: dict[str, set[Dependent]] = {}
         self._pins = pins
-        self._keys_of: dict[str, int] = {}
-        """Indexed keys per fqid (kept only when somebody listens to pins)."""
 
     def update(self, dependent: Dependent, keys: set[str]) -> None:
         """Replace the keys ``dependent`` depends on."""
@@ -72,11 +71,7 @@ class DependencyIndex:
         if dependents is None:
             dependents = self._by_key[key] = set()
             if self._pins is not None:
-                fqid = key.rpartition("/")[0]
-                count = self._keys_of.get(fqid, 0)
-                self._keys_of[fqid] = count + 1
-                if not count:
-                    self._pins.pin(fqid)
+                self._pins.pin(key.rpartition("/")[0])
         dependents.add(dependent)
 
     def _discard(self, key: str, dependent: Dependent) -> None:
@@ -86,9 +81,4 @@ class DependencyIndex:
             if not dependents:
                 del self._by_key[key]
                 if self._pins is not None:
-                    fqid = key.rpartition("/")[0]
-                    count = self._keys_of.pop(fqid) - 1
-                    if count:
-                        self._keys_of[fqid] = count
-                    else:
-                        self._pins.unpin(fqid)
+                    self._pins.unpin(key.rpartition("/")[0])
