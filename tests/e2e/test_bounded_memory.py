@@ -8,15 +8,18 @@ timings."""
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import httpx
 import pytest
 import redis
 
 from simulator.bench import proc
-from tests.e2e.conftest import Server, start_simulator, stop
+from tests.e2e.conftest import ROOT, Server, start_simulator, stop
 
 pytestmark = pytest.mark.e2e
 
@@ -126,3 +129,20 @@ def test_an_evicted_object_read_again_is_loaded_with_current_data(tight: Server)
     bus.xadd("ModifiedFields", {"topic/1/title": json.dumps("changed while evicted")})
     response = httpx.get(f"{tight.url}/system/autoupdate?single&k=topic/1/title", timeout=30)
     assert json.loads(response.text) == {"topic/1/title": "changed while evicted"}
+
+
+def test_hostile_command_reports_the_cache_before_and_after(tight: Server, tmp_path: Path) -> None:
+    figures = tmp_path / "hostile.json"
+    command = [sys.executable, "-m", "simulator", "hostile", "--url", tight.url, "--requests", "2"]
+    command += ["--ids", "3000", "--settle", "0", "--json", str(figures)]
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    assert "| 2 | " in done.stdout and "| `autoupdate_datastore_cache_evictions` |" in done.stdout, (
+        done.stdout
+    )
+    result = json.loads(figures.read_text())
+    before, after = result["before"], result["after"]
+    missing, evictions = "autoupdate_datastore_cache_missing", "autoupdate_datastore_cache_evictions"
+    assert after[missing] == 4096  # 6,000 ids looked up, the last 4,096 kept
+    assert after[evictions] >= before[evictions] + before[missing] + 6000 - 4096
+    assert result["after"]["rss"] > 0  # the simulator runs on this machine: found by its port
