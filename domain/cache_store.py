@@ -89,34 +89,24 @@ class ObjectStore:
 
     def pin(self, fqid: str) -> None:
         """Open dependents read one more key of ``fqid``: keep it while they do."""
-        count = self._pins.get(fqid, 0)
-        self._pins[fqid] = count + 1
-        if not count:
+        if _count_up(self._pins, fqid):
             self._unlist(fqid)
-            self._list(fqid)
+            self._list(fqid)  # a known-missing entry stays listed: pins do not keep it
 
     def unpin(self, fqid: str) -> None:
         """Open dependents read one key of ``fqid`` less (call :meth:`shrink` after)."""
-        count = self._pins.pop(fqid)
-        if count > 1:
-            self._pins[fqid] = count - 1
-        else:
+        if _count_down(self._pins, fqid):
             self._unlist(fqid)
             self._list(fqid)
 
     def hold(self, fqid: str) -> None:
         """A running computation needs ``fqid`` (loaded or about to be): keep it."""
-        count = self._held.get(fqid, 0)
-        self._held[fqid] = count + 1
-        if not count:
+        if _count_up(self._held, fqid):
             self._unlist(fqid)
 
     def release(self, fqid: str) -> None:
         """End one :meth:`hold` (call :meth:`shrink` after)."""
-        count = self._held.pop(fqid)
-        if count > 1:
-            self._held[fqid] = count - 1
-        else:
+        if _count_down(self._held, fqid):
             self._list(fqid)
 
     def shrink(self) -> None:
@@ -163,3 +153,18 @@ class ObjectStore:
         elif fqid not in self._pins:
             self._idle[fqid] = size
             self.idle_bytes += size
+
+
+def _count_up(counts: dict[str, int], fqid: str) -> bool:
+    """Count one more for ``fqid``; whether it is the first."""
+    count = counts.get(fqid, 0)
+    counts[fqid] = count + 1
+    return not count
+
+
+def _count_down(counts: dict[str, int], fqid: str) -> bool:
+    """Count one less for ``fqid``; whether it was the last."""
+    count = counts.pop(fqid)
+    if count > 1:
+        counts[fqid] = count - 1
+    return count == 1

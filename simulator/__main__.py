@@ -77,22 +77,18 @@ def _parser() -> argparse.ArgumentParser:
     bench = commands.add_parser("bench", help="run the benchmark scenarios B1-B4", add_help=False)
     bench.add_argument("-h", "--help", action="store_true", help="options of the benchmark")
     bench.add_argument("rest", nargs=argparse.REMAINDER, help="options of the benchmark (bench --help)")
-    # "+" as its only option prefix: every "--option" goes to simulator.load unparsed.
-    load = commands.add_parser(
-        "load",
-        help="hold many streams with writes; report latency and memory",
-        add_help=False,
-        prefix_chars="+",
+    _passthrough(commands, "load", "hold many streams with writes; report latency and memory")
+    _passthrough(
+        commands, "hostile", "send the memory attack of docs/reliability.md; report cache and memory"
     )
-    load.add_argument("rest", nargs=argparse.REMAINDER, help="options of the load run (load --help)")
-    hostile = commands.add_parser(
-        "hostile",
-        help="send the memory attack of docs/reliability.md; report cache and memory",
-        add_help=False,
-        prefix_chars="+",
-    )
-    hostile.add_argument("rest", nargs=argparse.REMAINDER, help="options (hostile --help)")
     return parser
+
+
+def _passthrough(commands: Any, name: str, help: str) -> None:
+    """A subcommand whose options all go to its own module unparsed ("+" as its only option
+    prefix, so every "--option" stays in ``rest``)."""
+    command = commands.add_parser(name, help=help, add_help=False, prefix_chars="+")
+    command.add_argument("rest", nargs=argparse.REMAINDER, help=f"options of {name} ({name} --help)")
 
 
 def _serve_options(parser: argparse.ArgumentParser) -> None:
