@@ -178,7 +178,7 @@ VARIABLES: tuple[Variable[Any], ...] = (
     ),
     Variable(
         "MAX_USER_KEYS",
-        "2000000",
+        "1000000",
         "Maximum number of keys the open streams and longpolls of one user may hold together "
         "(public access, user 0, is not counted: it is every anonymous client).",
         _positive,

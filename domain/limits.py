@@ -12,8 +12,9 @@ from domain.keysbuilder import KeysRequest
 
 DEFAULT_MAX_REQUEST_IDS = 100_000
 """``MAX_REQUEST_IDS``: a client names a handful of ids; relations reach the rest."""
-DEFAULT_MAX_USER_KEYS = 2_000_000
-"""``MAX_USER_KEYS``: twice ``MAX_KEYS``; a delegate's meeting request is about 46,000 keys."""
+DEFAULT_MAX_USER_KEYS = 1_000_000
+"""``MAX_USER_KEYS``: all of a user's connections may hold what one may (``MAX_KEYS``); a
+delegate's meeting request is about 46,000 keys."""
 PUBLIC_ACCESS = 0
 """Every anonymous client is user 0, so their sum is no one user's: the ledger skips it."""
 

@@ -88,7 +88,7 @@ def test_defaults() -> None:
     assert config.max_request_depth == 16
     assert config.max_keys == 1_000_000
     assert config.max_request_ids == 100_000
-    assert config.max_user_keys == 2_000_000
+    assert config.max_user_keys == 1_000_000
     assert config.cache_max_bytes == 128 * 1024 * 1024
     assert config.max_queued_messages == 64
     assert config.autoupdate_unrestricted is False
