@@ -16,6 +16,7 @@ from adapters.redis_counts import instance_name
 from domain.autoupdate import Autoupdate, Limits
 from domain.cache import Cache
 from domain.changes import parse_changes
+from domain.limits import UserKeys
 from domain.live_votes import LiveVotes
 from domain.projector.registry import default_registry
 from domain.restrict import Restricter
@@ -61,7 +62,11 @@ def assemble(
     instances. ``before_changes`` sees every change batch before the engine does (the
     simulator uses it to write the batch into its in-memory datastore, as a writer would).
     """
-    cache = Cache(datastore, calculated=frozenset({"poll/live_votes"}) if votes is not None else frozenset())
+    cache = Cache(
+        datastore,
+        calculated=frozenset({"poll/live_votes"}) if votes is not None else frozenset(),
+        max_bytes=config.cache_max_bytes,
+    )
     engine = Autoupdate(
         cache,
         restricter(config),
@@ -95,6 +100,9 @@ def assemble(
         authenticator=authenticator,
         max_body_size=config.max_body_size,
         max_request_depth=config.max_request_depth,
+        max_request_ids=config.max_request_ids,
+        max_keys=config.max_keys,
+        user_keys=UserKeys(config.max_user_keys),
         heartbeat_seconds=config.openslides_heartbeat_interval,
         internal_routes=config.autoupdate_internal_routes,
         count_store=count_store,

@@ -57,6 +57,9 @@ class Config:
     max_body_size: int
     max_request_depth: int
     max_keys: int
+    max_request_ids: int
+    max_user_keys: int
+    cache_max_bytes: int
     max_queued_messages: int
     autoupdate_unrestricted: bool
     autoupdate_host: str

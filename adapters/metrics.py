@@ -1,8 +1,8 @@
 """The service's metrics (spec §9): gathered once, rendered as upstream's log line or as
 Prometheus text (spec A8), so both always show the same values under the same names.
 
-``datastore_cache_size`` is the number of cached objects: upstream reports the bytes of cached
-values, which Python cannot tell cheaply. ``runtime_tasks`` (asyncio tasks) stands in for
+``datastore_cache_size`` is, as upstream's, the bytes of the cached values: the cache's estimate
+(``datastore_cache_bytes``, see ``domain.cache_store``). ``runtime_tasks`` (asyncio tasks) stands in for
 upstream's ``runtime_goroutines``.
 """
 
@@ -53,7 +53,7 @@ class Metrics:
                     values.update(_cluster_values(kind, cluster))
             values.update(_local_values(kind, self._counter.snapshot(kind)))
         values.update(self._statistics())
-        values.setdefault("datastore_cache_size", values.get("datastore_cache_objects", 0))
+        values.setdefault("datastore_cache_size", values.get("datastore_cache_bytes", 0))
         values["runtime_tasks"] = len(asyncio.all_tasks())
         return values
 

@@ -179,6 +179,27 @@ VARIABLES: tuple[Variable[Any], ...] = (
     Variable("MAX_REQUEST_DEPTH", "16", "Maximum nesting depth of a keys request.", _positive),
     Variable("MAX_KEYS", "1000000", "Maximum number of keys one connection may resolve to.", _positive),
     Variable(
+        "MAX_REQUEST_IDS",
+        "100000",
+        "Maximum number of ids one request may name (in the body's `ids` and in `k`).",
+        _positive,
+    ),
+    Variable(
+        "MAX_USER_KEYS",
+        "1000000",
+        "Maximum number of keys the open streams and longpolls of one user may hold together "
+        "(public access, user 0, is not counted: it is every anonymous client).",
+        _positive,
+    ),
+    Variable(
+        "CACHE_MAX_BYTES",
+        "134217728",
+        "Estimated bytes of data the cache keeps beyond what open streams read (128 MiB); the "
+        "least recently used objects leave first and are loaded again when read. `0` keeps only "
+        "what open streams read.",
+        _non_negative,
+    ),
+    Variable(
         "MAX_QUEUED_MESSAGES",
         "64",
         "Messages that may wait for a slow client before its connection is closed.",

@@ -6,6 +6,10 @@ current; objects the cache never loaded are not stored (spec §6.3). Loads are s
 fqid and run detached from the waiting request, so one client leaving does not cancel a load
 others wait for. An update that arrives while its object is being loaded wins over the loaded
 value (it is replayed on top).
+
+Memory is bounded (``cache_store``): objects that open dependents read stay, the rest stay within
+a byte budget, and a computation keeps what it loaded until it stops loading (a *hold*), so
+that its next run finds it.
 """
 
 from __future__ import annotations
@@ -15,8 +19,14 @@ from collections.abc import Awaitable, Callable, Iterable
 from functools import partial
 from typing import Any
 
+from domain.cache_store import ObjectStore
 from domain.reader import MISSING, PENDING, Object, _Missing
 from ports.datastore import Datastore
+
+DEFAULT_MAX_BYTES = 128 * 1024 * 1024
+"""Estimated bytes of objects not in use that the cache keeps (``CACHE_MAX_BYTES``)."""
+MAX_ABSENT = 4096
+"""Entries for objects known not to exist that the cache keeps while nobody loads them."""
 
 _Batch = asyncio.Future[None]
 
@@ -36,14 +46,23 @@ class Cache:
     do when they hit ``PENDING``) calculates them, once for everybody.
     """
 
-    def __init__(self, datastore: Datastore, calculated: frozenset[str] = frozenset()) -> None:
+    def __init__(
+        self,
+        datastore: Datastore,
+        calculated: frozenset[str] = frozenset(),
+        *,
+        max_bytes: int = DEFAULT_MAX_BYTES,
+        max_absent: int = MAX_ABSENT,
+    ) -> None:
         self._datastore = datastore
         self._calculated = calculated
         self._computed_fields: dict[str, tuple[str, ...]] = {}
         self.calculator: Calculator | None = None
         self._computing: dict[str, asyncio.Future[None]] = {}
         self._overlay: dict[str, dict[str, Any]] = {}
-        self._objects: dict[str, Object | None] = {}
+        self._store = ObjectStore(max_bytes, max_absent)
+        self._objects = self._store.objects
+        self._holds: dict[asyncio.Task[Any] | None, _Hold] = {}
         self._pending: dict[str, _Batch] = {}
         self._pending_updates: dict[str, dict[str, Any]] = {}
         self._tasks: set[asyncio.Task[None]] = set()
@@ -58,31 +77,80 @@ class Cache:
     async def load(self, fqids: Iterable[str]) -> None:
         """Make sure every fqid is cached. Raises ``DatastoreError`` if the datastore fails."""
         wanted = set(fqids)
-        mine = [f for f in wanted if f not in self._objects and f not in self._pending]
-        waits = {self._pending[f] for f in wanted if f in self._pending}
-        if mine:
-            batch: _Batch = asyncio.get_running_loop().create_future()
-            for fqid in mine:
-                self._pending[fqid] = batch
-                self._pending_updates[fqid] = {}
-            task = asyncio.create_task(self._fetch(mine, batch))
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
-            waits.add(batch)
-        for wait in waits:
-            await asyncio.shield(wait)
+        self._hold(wanted)
+        try:
+            mine = [f for f in wanted if f not in self._objects and f not in self._pending]
+            waits = {self._pending[f] for f in wanted if f in self._pending}
+            if mine:
+                batch: _Batch = asyncio.get_running_loop().create_future()
+                for fqid in mine:
+                    self._pending[fqid] = batch
+                    self._pending_updates[fqid] = {}
+                task = asyncio.create_task(self._fetch(mine, batch))
+                self._tasks.add(task)
+                task.add_done_callback(self._tasks.discard)
+                waits.add(batch)
+            for wait in waits:
+                await asyncio.shield(wait)
+        finally:
+            self._release_later()
 
     async def calculate(self, keys: Iterable[str]) -> None:
         """Calculate the calculated keys a reader found ``PENDING``, once for all waiters."""
-        for key in keys:
-            running = self._computing.get(key)
-            if running is None:
-                if self.calculator is None:
-                    raise RuntimeError(f"no calculator for {key}")
-                running = asyncio.ensure_future(self._store_calculated(key, self.calculator))
-                self._computing[key] = running
-                running.add_done_callback(partial(self._done_calculating, key))
-            await asyncio.shield(running)
+        self._hold(())  # the caller is still between two runs: what it loaded stays held
+        try:
+            for key in keys:
+                running = self._computing.get(key)
+                if running is None:
+                    if self.calculator is None:
+                        raise RuntimeError(f"no calculator for {key}")
+                    running = asyncio.ensure_future(self._store_calculated(key, self.calculator))
+                    self._computing[key] = running
+                    running.add_done_callback(partial(self._done_calculating, key))
+                await asyncio.shield(running)
+        finally:
+            self._release_later()
+
+    def _hold(self, fqids: Iterable[str]) -> None:
+        """Keep ``fqids`` for the computation of the running task until it stops loading.
+
+        A computation runs synchronously right after its load returns; if that run loads
+        again, the hold goes on, else it ends once the task next waits (``_release_later``).
+        So eviction never takes what a computation between two runs still needs."""
+        task = asyncio.current_task()
+        hold = self._holds.get(task)
+        if hold is None:
+            hold = self._holds[task] = _Hold()
+        hold.token += 1
+        for fqid in fqids:
+            if fqid not in hold.fqids:
+                hold.fqids.add(fqid)
+                self._store.hold(fqid)
+
+    def _release_later(self) -> None:
+        task = asyncio.current_task()
+        hold = self._holds.get(task)
+        if hold is not None:
+            asyncio.get_running_loop().call_soon(self._release, task, hold.token)
+
+    def _release(self, task: asyncio.Task[Any] | None, token: int) -> None:
+        hold = self._holds.get(task)
+        if hold is None or hold.token != token:
+            return  # the task loads again: the later release ends the hold
+        del self._holds[task]
+        for fqid in hold.fqids:
+            self._store.release(fqid)
+        self._store.shrink()
+
+    def pin(self, fqid: str) -> None:
+        """Open dependents read one more key of ``fqid`` (the dependency index tells)."""
+        self._store.pin(fqid)
+
+    def unpin(self, fqid: str) -> None:
+        """Open dependents read one key of ``fqid`` less; unread, it may leave when over the
+        budget."""
+        self._store.unpin(fqid)
+        self._store.shrink()
 
     def _done_calculating(self, key: str, _: object) -> None:
         self._computing.pop(key, None)
@@ -96,6 +164,7 @@ class Cache:
                 obj.pop(field, None)
             else:
                 obj[field] = value
+            self._store.changed(fqid)
 
     def calculate_with(self, computed: frozenset[str], calculator: Calculator) -> None:
         """Calculate the fields ``computed`` (``collection/field``) here, with ``calculator``."""
@@ -134,11 +203,13 @@ class Cache:
             if obj is not None:
                 for field in self._computed_fields.get(fqid[: fqid.find("/")], ()):
                     obj[field] = PENDING
-            self._objects[fqid] = obj
+            self._store.put(fqid, obj)
+        self._store.shrink()
         batch.set_result(None)
 
     def apply(self, changes: dict[str, Any]) -> None:
         """Apply one batch of changed keys atomically (``None`` = the key has no value)."""
+        touched: set[str] = set()
         for key, value in changes.items():
             fqid, _, field = key.rpartition("/")
             if self._calculated and _collection_field(fqid, field) in self._calculated:
@@ -158,8 +229,12 @@ class Cache:
                     obj[field] = value
                 for name in computed:
                     obj.setdefault(name, PENDING)
+                touched.add(fqid)
             elif fqid in self._pending_updates:
                 self._pending_updates[fqid][field] = value
+        for fqid in touched:
+            self._store.changed(fqid)
+        self._store.shrink()
 
     def _overlay_set(self, fqid: str, field: str, value: Any) -> None:
         if value is None:
@@ -174,7 +249,7 @@ class Cache:
     def reset(self) -> None:
         """Forget everything read from the datastore (``CACHE_RESET``); loads in flight are
         discarded. Calculated values stay: their sources keep them current."""
-        self._objects.clear()
+        self._store.clear()
         self._pending.clear()
         self._pending_updates.clear()
 
@@ -182,6 +257,26 @@ class Cache:
         """``(number of cached keys, number of cached objects)`` for metrics."""
         keys = sum(len(obj) for obj in self._objects.values() if obj)
         return keys, len(self._objects)
+
+    def metrics(self) -> dict[str, int]:
+        """What the cache costs and sheds, for the metrics route and log line."""
+        store = self._store
+        return {
+            "datastore_cache_bytes": store.bytes,
+            "datastore_cache_unused_bytes": store.idle_bytes,
+            "datastore_cache_missing": store.absent,
+            "datastore_cache_evictions": store.evictions,
+        }
+
+
+class _Hold:
+    """The fqids one task's computation loaded; ``token`` counts its loads."""
+
+    __slots__ = ("fqids", "token")
+
+    def __init__(self) -> None:
+        self.fqids: set[str] = set()
+        self.token = 0
 
 
 def _merged(obj: Object | None, updates: dict[str, Any]) -> Object | None:

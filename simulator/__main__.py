@@ -3,7 +3,8 @@
 Subcommands: ``serve`` (default) runs the real HTTP app under Granian over an in-memory datastore
 and a fake Redis reachable over TCP; ``token`` prints development credentials; ``write`` sends a
 change the way the datastore writer announces it; ``explain`` asks a running service why a key is
-(not) visible for a user; ``generate`` writes a generated meeting.
+(not) visible for a user; ``generate`` writes a generated meeting; ``bench``, ``load`` and
+``hostile`` measure a running service.
 
 This module is an entry point, so it is the one place where simulator parts and production
 adapters are wired together.
@@ -55,6 +56,10 @@ def main(argv: list[str] | None = None) -> int:
         from simulator.verify import cli as verify
 
         return verify.main(args.rest)
+    if command == "hostile":
+        from simulator import hostile
+
+        return hostile.main(args.rest)
     return _serve(args)
 
 
@@ -87,6 +92,9 @@ def _parser() -> argparse.ArgumentParser:
     _passthrough(commands, "bench", "run the benchmark scenarios B1-B4 (bench --help)")
     _passthrough(commands, "load", "hold many streams with writes; report latency and memory (load --help)")
     _passthrough(commands, "verify", "check that open streams always equal a fresh request (verify --help)")
+    _passthrough(
+        commands, "hostile", "send the memory attack of docs/reliability.md; report cache and memory"
+    )
     return parser
 
 

@@ -235,7 +235,7 @@ class Load:
         """Seconds from the request to the first line, per opened stream."""
         self._tasks: list[asyncio.Task[None]] = []
         self._stop = asyncio.Event()
-        self.pid = args.pid or _listening_pid(endpoint)
+        self.pid = args.pid or listening_pid(endpoint)
         self.figures = Figures(
             date=datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"),
             machine=_machine(),
@@ -538,7 +538,7 @@ def _machine() -> str:
 # -- finding the service's process -------------------------------------------------------------
 
 
-def _listening_pid(endpoint: Endpoint) -> int | None:
+def listening_pid(endpoint: Endpoint) -> int | None:
     """The topmost process that holds the socket listening on the endpoint's port, when the
     service runs on this machine (Linux ``/proc``); None otherwise."""
     host = urlsplit(f"http://{endpoint.host}").hostname

@@ -24,6 +24,7 @@ from adapters.http.service import Service
 from domain.autoupdate import Message, Subscription
 from domain.errors import ClientError
 from domain.keysbuilder import KeysRequest, parse_k, parse_many
+from domain.limits import check_request, named_keys
 from ports.auth import Identity
 
 log = logging.getLogger("autoupdate.http")
@@ -60,6 +61,7 @@ async def handle(
         if request.is_multipart:
             raw, state = multipart_parts(request.headers["content-type"], raw)
         keys = parse_k(request.first("k") or "").concat(parse_many(raw, max_depth=service.max_request_depth))
+        check_request(keys, service.max_request_ids, service.max_keys)
         position = _position(request)
     except ClientGone:
         return
@@ -113,11 +115,19 @@ async def _longpoll(
     compress: bool,
     send: Send,
 ) -> None:
+    held = named_keys(keys)
+    try:
+        service.user_keys.take(identity.user_id, held)
+    except Exception as error:
+        await _error(send, error)
+        return
     try:
         message, new_state = await service.engine.longpoll(identity.user_id, keys, state)
     except Exception as error:
         await _error(send, error)
         return
+    finally:
+        service.user_keys.give_back(identity.user_id, held)
     boundary = secrets.token_hex(30).encode()
     headers = [(b"content-type", b"multipart/form-data; boundary=" + boundary), NO_STORE, *headers[2:]]
     parts = (
@@ -153,11 +163,20 @@ async def _stream(
         except Exception as error:
             await _error(send, error)
             return
+        first = await subscription.next()  # queued by subscribe
+        held = max(named_keys(keys), len(first))
+        try:
+            service.user_keys.take(identity.user_id, held)
+        except Exception as error:
+            subscription.close()
+            await _error(send, error)
+            return
         dropped = False
         try:
             await start(send, 200, headers)
-            dropped = await _pump(subscription, service.heartbeat_seconds, compress, send)
+            dropped = await _pump(subscription, first, service.heartbeat_seconds, compress, send)
         finally:
+            service.user_keys.give_back(identity.user_id, held)
             subscription.close()
             if not dropped:
                 with anyio.move_on_after(END_SECONDS, shield=True):
@@ -167,8 +186,10 @@ async def _stream(
     await _until_gone(receive, run(), logout)
 
 
-async def _pump(subscription: Subscription, heartbeat: float, compress: bool, send: Send) -> bool:
-    """Write messages as they come, ``{}`` after ``heartbeat`` seconds of silence.
+async def _pump(
+    subscription: Subscription, first: Message, heartbeat: float, compress: bool, send: Send
+) -> bool:
+    """Write ``first``, then messages as they come, ``{}`` after ``heartbeat`` seconds of silence.
 
     When the client's backlog overflows, its subscription ends: what is queued is still written
     and the response ends cleanly, unless a write still waits for the client after
@@ -180,6 +201,7 @@ async def _pump(subscription: Subscription, heartbeat: float, compress: bool, se
             loop.call_later(DROP_SECONDS, scope.cancel)
 
         subscription.on_overflow = drop_later
+        await body(send, wire_line(first, compress), more=True)
         await _write_messages(subscription, heartbeat, compress, send)
     if scope.cancelled_caught:
         log.warning("disconnecting a client that does not read its stream (user %s)", subscription.user_id)

@@ -54,7 +54,12 @@ async def metrics(service: Service, request: Request, send: Send) -> None:
 
 
 def metrics_of(service: Service) -> Metrics:
-    return Metrics(service.counter, service.engine.statistics, service.count_store, service.count_max_age)
+    engine = service.engine
+
+    def statistics() -> dict[str, int]:
+        return engine.statistics() | engine.cache.metrics()
+
+    return Metrics(service.counter, statistics, service.count_store, service.count_max_age)
 
 
 async def save_counts_forever(service: Service, instance: str, interval: float) -> None:

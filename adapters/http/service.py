@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 
 from adapters.http.counting import ConnectionCounter
 from domain.autoupdate import Autoupdate
+from domain.keysbuilder import DEFAULT_MAX_KEYS
+from domain.limits import DEFAULT_MAX_REQUEST_IDS, DEFAULT_MAX_USER_KEYS, UserKeys
 from ports.auth import Authenticator
 from ports.counts import ConnectionCountStore
 from ports.writer import ChangeWriter
@@ -18,6 +20,11 @@ class Service:
     authenticator: Authenticator
     max_body_size: int = 1024 * 1024
     max_request_depth: int = 16
+    max_request_ids: int = DEFAULT_MAX_REQUEST_IDS
+    max_keys: int = DEFAULT_MAX_KEYS
+    """Checked on the keys a request names before it is computed (the engine checks the rest)."""
+    user_keys: UserKeys = field(default_factory=lambda: UserKeys(DEFAULT_MAX_USER_KEYS))
+    """The keys of each user's open connections (``MAX_USER_KEYS``)."""
     heartbeat_seconds: float = 300.0
     internal_routes: bool = True
     """Whether ``/internal/…`` (no authentication) is served by this instance."""

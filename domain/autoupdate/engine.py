@@ -59,7 +59,7 @@ class Autoupdate:
         self.cache = cache
         self.restricter = restricter
         self.limits = limits
-        self._index = DependencyIndex()
+        self._index = DependencyIndex(pins=cache)  # the cache keeps every object the index names
         self._groups = Groups(
             cache,
             restricter,

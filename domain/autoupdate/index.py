@@ -2,6 +2,8 @@
 keys) read which key.
 
 A change batch wakes exactly the dependents that read a changed key; nobody else is touched.
+The index also tells the cache which objects are in use (``Pins``): an object is pinned while
+any of its keys is indexed, so the cache never evicts what an open dependent reads.
 """
 
 from __future__ import annotations
@@ -23,17 +25,27 @@ class Listener(Dependent, Protocol):
         ...
 
 
+class Pins(Protocol):
+    """Told of every key of an object that enters the index and of every one that leaves: the
+    object is in use while more entered than left."""
+
+    def pin(self, fqid: str) -> None: ...
+
+    def unpin(self, fqid: str) -> None: ...
+
+
 class DependencyIndex:
-    def __init__(self) -> None:
+    def __init__(self, pins: Pins | None = None) -> None:
         self._by_key: dict[str, set[Dependent]] = {}
+        self._pins = pins
 
     def update(self, dependent: Dependent, keys: set[str]) -> None:
         """Replace the keys ``dependent`` depends on."""
         old = dependent.deps
+        for key in keys - old:
+            self._insert(key, dependent)
         for key in old - keys:
             self._discard(key, dependent)
-        for key in keys - old:
-            self._by_key.setdefault(key, set()).add(dependent)
         dependent.deps = keys
 
     def add(self, dependent: Dependent, keys: Iterable[str]) -> None:
@@ -42,7 +54,7 @@ class DependencyIndex:
         for key in keys:
             if key not in deps:
                 deps.add(key)
-                self._by_key.setdefault(key, set()).add(dependent)
+                self._insert(key, dependent)
 
     def remove(self, dependent: Dependent) -> None:
         for key in dependent.deps:
@@ -60,9 +72,19 @@ class DependencyIndex:
     def __len__(self) -> int:
         return len(self._by_key)
 
+    def _insert(self, key: str, dependent: Dependent) -> None:
+        dependents = self._by_key.get(key)
+        if dependents is None:
+            dependents = self._by_key[key] = set()
+            if self._pins is not None:
+                self._pins.pin(key.rpartition("/")[0])
+        dependents.add(dependent)
+
     def _discard(self, key: str, dependent: Dependent) -> None:
         dependents = self._by_key.get(key)
         if dependents is not None:
             dependents.discard(dependent)
             if not dependents:
                 del self._by_key[key]
+                if self._pins is not None:
+                    self._pins.unpin(key.rpartition("/")[0])

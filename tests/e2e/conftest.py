@@ -35,16 +35,19 @@ class Server:
     """A participant in the Delegates group of the generated meeting (the last user)."""
 
 
-def start_simulator(tmp: Path, *extra: str, sizes: list[str] = SMALL_MEETING) -> Server:
+def start_simulator(
+    tmp: Path, *extra: str, sizes: list[str] = SMALL_MEETING, env: dict[str, str] | None = None
+) -> Server:
     """``python -m simulator`` with ``extra`` options on free ports; ``sizes=[]``: the generated
-    meeting of the README's run command."""
+    meeting of the README's run command; ``env``: variables of the service's configuration
+    (``CACHE_MAX_BYTES``, ...)."""
     port, redis_port = free_port(), free_port()
     log = tmp / f"simulator-{port}.log"
     command = [sys.executable, "-m", "simulator", "--port", str(port), "--redis-port", str(redis_port)]
-    env = {**os.environ, "OPENSLIDES_HEARTBEAT_INTERVAL": "1s", "PYTHONUNBUFFERED": "1"}
+    environ = {**os.environ, "OPENSLIDES_HEARTBEAT_INTERVAL": "1s", "PYTHONUNBUFFERED": "1", **(env or {})}
     with log.open("wb") as out:
         process = subprocess.Popen(
-            [*command, *sizes, *extra], cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, env=env
+            [*command, *sizes, *extra], cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, env=environ
         )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60

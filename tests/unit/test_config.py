@@ -87,6 +87,9 @@ def test_defaults() -> None:
     assert config.max_body_size == 1048576
     assert config.max_request_depth == 16
     assert config.max_keys == 1_000_000
+    assert config.max_request_ids == 100_000
+    assert config.max_user_keys == 1_000_000
+    assert config.cache_max_bytes == 128 * 1024 * 1024
     assert config.max_queued_messages == 64
     assert config.autoupdate_unrestricted is False
     assert config.autoupdate_host == "0.0.0.0"
@@ -196,11 +199,26 @@ def test_negative_worker_count_is_an_error() -> None:
 
 
 @pytest.mark.parametrize(
-    "name", ["MAX_BODY_SIZE", "MAX_REQUEST_DEPTH", "MAX_KEYS", "MAX_QUEUED_MESSAGES", "AUTOUPDATE_WORKERS"]
+    "name",
+    [
+        "MAX_BODY_SIZE",
+        "MAX_REQUEST_DEPTH",
+        "MAX_KEYS",
+        "MAX_REQUEST_IDS",
+        "MAX_USER_KEYS",
+        "MAX_QUEUED_MESSAGES",
+        "AUTOUPDATE_WORKERS",
+    ],
 )
 def test_limits_must_be_positive(name: str) -> None:
     with pytest.raises(ConfigError, match=f"{name}: invalid value '0'"):
         load(**{name: "0"})
+
+
+def test_cache_budget_may_be_zero_but_not_negative() -> None:
+    assert load(CACHE_MAX_BYTES="0").cache_max_bytes == 0
+    with pytest.raises(ConfigError, match="CACHE_MAX_BYTES: invalid value '-1'"):
+        load(CACHE_MAX_BYTES="-1")
 
 
 def test_tls_needs_certificate_and_key() -> None:

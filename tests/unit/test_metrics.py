@@ -8,7 +8,12 @@ import json
 from adapters.http.counting import LONGPOLLING, STREAM, ConnectionCounter
 from adapters.metrics import Metrics, log_line, prometheus_text
 
-STATISTICS = {"datastore_cache_key_len": 40, "datastore_cache_objects": 4, "autoupdate_groups": 2}
+STATISTICS = {
+    "datastore_cache_key_len": 40,
+    "datastore_cache_objects": 4,
+    "datastore_cache_bytes": 4096,
+    "autoupdate_groups": 2,
+}
 
 
 class DictStore:
@@ -51,7 +56,7 @@ def test_local_values_engine_statistics_and_runtime_without_a_store() -> None:
         "connections_longpolling_current_connections_local": 1,
     }
     assert values["datastore_cache_key_len"] == 40
-    assert values["datastore_cache_size"] == 4
+    assert values["datastore_cache_size"] == 4096  # bytes, as upstream's
     assert values["autoupdate_groups"] == 2
     assert values["runtime_tasks"] >= 1
 
@@ -81,7 +86,7 @@ def test_log_line_is_upstreams_sorted_json() -> None:
     assert log_line({"b": 2, "a": 1}) == 'Metric: {"a":1,"b":2}'
     line = log_line(_collect())
     assert line.startswith("Metric: {")
-    assert json.loads(line.removeprefix("Metric: "))["datastore_cache_size"] == 4
+    assert json.loads(line.removeprefix("Metric: "))["datastore_cache_size"] == 4096
 
 
 def test_prometheus_text_has_a_prefixed_gauge_per_value() -> None:
