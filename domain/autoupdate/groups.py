@@ -2,7 +2,9 @@
 
 A group is found by (request fingerprint, permission profile), or, for a member whose view is
 no patch of its group's, by that group and the member. A group without members stays a while
-(``idle_seconds``), so a reconnecting client or a ``single`` request finds it computed.
+(``idle_seconds``), so a reconnecting client or a ``single`` request finds it computed; idle
+groups together keep at most ``IDLE_KEYS`` keys (the oldest go first), so requests nobody
+streams cannot hold memory (docs/reliability.md, "Memory under hostile requests").
 """
 
 from __future__ import annotations
@@ -16,6 +18,10 @@ from domain.autoupdate.index import DependencyIndex
 from domain.cache import Cache
 from domain.keysbuilder import KeysRequest
 from domain.restrict import Restricter
+
+IDLE_KEYS = 60_000
+"""Keys all groups without members may keep together: one meeting request of the web client; a
+bigger group is dropped as soon as its last member leaves."""
 
 
 class Groups:
@@ -41,6 +47,8 @@ class Groups:
         self.generation = 0
         """Change batches applied so far: a seed is valid while this is unchanged."""
         self._groups: dict[Hashable, Group] = {}
+        self._idle: dict[Group, None] = {}
+        """Groups without members, oldest first."""
         self.tasks: set[asyncio.Task[None]] = set()
 
     def __iter__(self) -> Iterator[Group]:
@@ -89,18 +97,28 @@ class Groups:
 
     def busy(self, group: Group) -> None:
         """``group`` has members again: it is no longer dropped when idle."""
+        self._idle.pop(group, None)
         if group.idle_timer is not None:
             group.idle_timer.cancel()
             group.idle_timer = None
 
     def unused(self, group: Group) -> None:
-        """``group`` has no members: drop it after ``idle_seconds`` unless one comes back."""
+        """``group`` has no members: drop it after ``idle_seconds`` unless one comes back, or
+        earlier when the idle groups keep more than ``IDLE_KEYS`` keys."""
         if group.state is not State.CURRENT or group.members or group.joiners:
             return
-        if self.idle_seconds <= 0:
+        if self.idle_seconds <= 0 or len(group.keys) > IDLE_KEYS:
             group.end()
-        elif group.idle_timer is None:
+            return
+        if group.idle_timer is None:
             group.idle_timer = asyncio.get_running_loop().call_later(self.idle_seconds, self._expire, group)
+        self._idle[group] = None
+        kept = sum(len(idle.keys) for idle in self._idle)
+        for oldest in list(self._idle):
+            if kept <= IDLE_KEYS:
+                break
+            kept -= len(oldest.keys)
+            oldest.end()
 
     def _expire(self, group: Group) -> None:
         group.idle_timer = None

@@ -74,11 +74,6 @@ def test_missing_ids_leave_the_cache_near_its_baseline(attack: Attack) -> None:
     assert attack.after["datastore_cache_bytes"] <= attack.before["datastore_cache_bytes"] + 1024 * 1024
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the engine keeps each request's group (and its 100,000 watched keys) for IDLE_SECONDS "
-    "after its last member: bounding idle groups belongs to the engine rewrite",
-)
 def test_missing_ids_leave_the_rss_near_its_baseline(attack: Attack) -> None:
     assert attack.rss_after - attack.rss_before <= MAX_MORE_RSS
 

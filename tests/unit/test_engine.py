@@ -199,3 +199,22 @@ def test_group_outlives_its_last_member_for_reconnects_and_singles() -> None:
         assert engine.statistics()["autoupdate_groups"] == 0
 
     asyncio.run(main())
+
+
+def test_idle_groups_keep_a_bounded_number_of_keys(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Groups without members keep at most IDLE_KEYS keys together: the oldest go first, and a
+    bigger one goes at once (requests nobody streams must not hold memory)."""
+    monkeypatch.setattr("domain.autoupdate.groups.IDLE_KEYS", 3)
+
+    async def main() -> None:
+        engine, _ = _engine(idle_seconds=60)
+        await engine.single(1, parse_k("user/1/username"))
+        await engine.single(1, parse_k("user/2/username"))
+        assert engine.statistics()["autoupdate_groups"] == 2
+        await engine.single(1, parse_k("user/1/username,user/2/username"))  # the oldest goes
+        assert engine.statistics()["autoupdate_groups"] == 2
+        await engine.single(1, parse_k("user/1/id,user/2/id,user/1/username,user/2/username"))  # too big
+        assert engine.statistics()["autoupdate_groups"] == 2
+        await engine.close()
+
+    asyncio.run(main())
