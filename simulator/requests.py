@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.resources
 import json
 from typing import Any
 
@@ -91,8 +92,14 @@ MEETING_FIELDS: dict[str, Any] = {
 }
 
 
+def client_meeting_request() -> bytes:
+    """The OpenSlides web client's request when a participant opens meeting 1 (a copy of
+    ``../shared/bench/meeting-request.json``, shipped with the package): what benchmarks use."""
+    return (importlib.resources.files("simulator.bench") / "meeting-request.json").read_bytes()
+
+
 def meeting_request(meeting_id: int = 1) -> bytes:
-    """What a participant's client subscribes to when it opens a meeting."""
+    """A smaller meeting request in the client's shape, for any meeting (tests, the checker)."""
     return json.dumps([{"ids": [meeting_id], "collection": "meeting", "fields": MEETING_FIELDS}]).encode()
 
 

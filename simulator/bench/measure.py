@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from simulator.bench import proc
 from simulator.bench.driver import Endpoint, Streams, progress, single
 from simulator.bench.writes import Change, Meeting
-from simulator.requests import meeting_request
+from simulator.requests import client_meeting_request
 from simulator.tokens import DevCredentials, mint
 
 Writer = Callable[[Sequence[Change]], Awaitable[dict[str, str]]]
@@ -43,7 +43,7 @@ class Target:
     """Start a fresh service process (cold caches); None when the service is not ours."""
     redis_url: str | None = None
     write: Writer | None = None
-    body: bytes = meeting_request()
+    body: bytes = client_meeting_request()
 
     async def fresh(self) -> None:
         """A fresh service process when possible, warmed with one request of the superadmin."""

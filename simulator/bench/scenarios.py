@@ -23,7 +23,7 @@ from simulator.bench.measure import Target, percentile
 from simulator.bench.report import Result, ms
 from simulator.bench.writes import Meeting
 from simulator.datastore import MemoryDatastore
-from simulator.requests import meeting_request
+from simulator.requests import client_meeting_request
 
 B1_ROLES = ("admin", "staff", "delegate", "anonymous")
 
@@ -98,7 +98,7 @@ async def b4(export: dict[str, Any], *, repeat: int) -> Result:
     datastore.load_export(export)
     cache = Cache(datastore)
     engine = Autoupdate(cache, PermissionRestricter(), workers=1)
-    request = parse_many(meeting_request())
+    request = parse_many(client_meeting_request())
     roles = Meeting.from_export(export).roles()
     result = Result(
         "B4 domain only, meeting request, warm cache", ("role", "keys", "median time", "keys per second")

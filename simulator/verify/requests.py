@@ -15,7 +15,7 @@ import msgspec
 
 from domain.keysbuilder import KeysRequest, parse_k, parse_many
 from meta.schema import COLLECTIONS
-from simulator.requests import meeting_request
+from simulator.requests import client_meeting_request
 from simulator.verify.world import World
 
 MAX_DEPTH = 3
@@ -35,8 +35,8 @@ class Request(msgspec.Struct, frozen=True):
 
 def random_request(world: World, rng: random.Random) -> Request:
     roll = rng.random()
-    if roll < 0.08:  # the web client's meeting request (on the data's first meeting)
-        return Request(body=meeting_request(min(world.ids("meeting"), default=1)).decode())
+    if roll < 0.08 and world.get("meeting", 1) is not None:  # the web client's meeting request
+        return Request(body=client_meeting_request().decode())
     if roll < 0.35:
         keys = [_random_key(world, rng) for _ in range(rng.randrange(1, 8))]
         return Request(k=",".join(dict.fromkeys(keys)))
