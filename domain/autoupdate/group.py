@@ -279,8 +279,6 @@ class Group:
         told, member.told = member.told, None
         if member.subscription is None:  # a single request: answered, not kept
             member.greet(self.greeting().message(member.patch))
-            if not self.members and not self.joiners:
-                self.groups.unused(self)
             return
         self.members.add(member)
         self.groups.index.update(member, member.profile_deps | member.patch_reads)
