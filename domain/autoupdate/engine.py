@@ -79,7 +79,9 @@ class Autoupdate:
         last member left, ``IDLE_SECONDS``), so a user whose permissions equal an already
         computed user's costs only a patch."""
         member = await self._join(user_id, request, None)
-        return await member.answer
+        message = await member.answer
+        assert message is not None  # a single's answer is its message
+        return message
 
     async def subscribe(self, user_id: int, request: KeysRequest) -> Subscription:
         """Open a stream. Its first message (all visible values) is already queued.

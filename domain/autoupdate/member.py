@@ -60,9 +60,10 @@ class Member:
         """What the dependency index has this member under (kept by the index)."""
         self.told: Mapping[str, bytes] | None = None
         """While joining: the view its client holds (``None``: nothing yet, a new stream)."""
-        self.answer: asyncio.Future[Message] = asyncio.get_running_loop().create_future()
-        """Resolved when the member is greeted (the first message), or failed with the error
-        of the first computation."""
+        self.answer: asyncio.Future[Message | None] = asyncio.get_running_loop().create_future()
+        """Resolved when the member is greeted (with the message for a ``single``; a stream's is
+        queued, and not kept here: a first message is about a megabyte), or failed with the
+        error of the first computation."""
         self.stale = False
         """Data only this member's patch (or profile) read changed: decide its patch again."""
         self.recheck_profile = False
@@ -85,7 +86,7 @@ class Member:
         if self.subscription is not None:
             self.subscription.push(message)
         if not self.answer.done():
-            self.answer.set_result(message)
+            self.answer.set_result(message if self.subscription is None else None)
 
     def fail(self, error: BaseException) -> None:
         """End the member with ``error``: before its greeting the joiner gets it, after it the
