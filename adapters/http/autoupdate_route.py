@@ -163,8 +163,8 @@ async def _stream(
         except Exception as error:
             await _error(send, error)
             return
-        first = await subscription.next()  # queued by subscribe
-        held = max(named_keys(keys), len(first))
+        first = [await subscription.next()]  # queued by subscribe; the pump takes it out
+        held = max(named_keys(keys), len(first[0]))
         try:
             service.user_keys.take(identity.user_id, held)
         except Exception as error:
@@ -187,9 +187,11 @@ async def _stream(
 
 
 async def _pump(
-    subscription: Subscription, first: Message, heartbeat: float, compress: bool, send: Send
+    subscription: Subscription, first: list[Message], heartbeat: float, compress: bool, send: Send
 ) -> bool:
-    """Write ``first``, then messages as they come, ``{}`` after ``heartbeat`` seconds of silence.
+    """Write the message in ``first`` (taken out, so that nothing keeps a stream's megabyte
+    first message once written), then messages as they come, ``{}`` after ``heartbeat``
+    seconds of silence.
 
     When the client's backlog overflows, its subscription ends: what is queued is still written
     and the response ends cleanly, unless a write still waits for the client after
@@ -201,7 +203,7 @@ async def _pump(
             loop.call_later(DROP_SECONDS, scope.cancel)
 
         subscription.on_overflow = drop_later
-        await body(send, wire_line(first, compress), more=True)
+        await body(send, wire_line(first.pop(), compress), more=True)
         await _write_messages(subscription, heartbeat, compress, send)
     if scope.cancelled_caught:
         log.warning("disconnecting a client that does not read its stream (user %s)", subscription.user_id)
