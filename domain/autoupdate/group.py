@@ -191,7 +191,7 @@ class Group:
 
     def apply(self, result: Round, reads: set[str]) -> None:
         """Carry out a round (synchronously: every client is told about one state)."""
-        before, old_keys = self.current, self.keys
+        before = self.current
         joiners, self.joiners = self.joiners, []
         for member, moved in result.moves.items():
             told = member.told if member in joiners else view(before, member.patch)
@@ -218,7 +218,7 @@ class Group:
                 if message is not None:
                     member.push(message)
                 continue
-            self._repatch(member, result, before, old_keys, message)
+            self._repatch(member, result, before, message)
         for member in joiners:
             if member not in result.moves:
                 member.profile_deps = result.profile_reads.get(member, member.profile_deps)
@@ -248,7 +248,6 @@ class Group:
         member: Member,
         result: Round,
         before: Values,
-        old_keys: Collection[str],
         message: Message | None,
     ) -> None:
         """Tell a member whose patch the round may change what changed in its view."""
