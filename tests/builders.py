@@ -4,9 +4,12 @@ spelled the same way everywhere."""
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 from domain.api import visible_keys
+from simulator.export import flatten
+from simulator.generate import generate_meeting
 
 Data = dict[str, Any]
 
@@ -40,3 +43,15 @@ def member(user: int, meeting_user: int, meeting: int, *groups: int, **fields: A
 def sees(data: Data, *keys: str, user: int = 1) -> set[str]:
     """Which of ``keys`` ``user`` may see in ``data``."""
     return visible_keys(data, user, keys)
+
+
+GENERATED_PARTICIPANTS = 14
+"""Users of :func:`generated_meeting` (user 1 is the superadmin)."""
+
+
+@cache
+def generated_meeting(seed: int) -> Data:
+    """A small generated meeting, flat: every kind of object, few of each."""
+    return flatten(
+        generate_meeting(participants=GENERATED_PARTICIPANTS, motions=6, agenda_items=5, polls=4, seed=seed)
+    )

@@ -19,7 +19,7 @@ from domain.keysbuilder.expansion import Expansion
 from domain.reader import FlatSource, Reader
 from domain.schema import field
 from simulator.requests import meeting_request
-from tests.property.test_restrict_properties import meeting
+from tests.builders import generated_meeting
 
 MAX_KEYS = 1_000_000
 
@@ -71,7 +71,7 @@ def _resolved(request: Any, data: dict[str, Any]) -> set[str]:
 @settings(max_examples=40, deadline=None)
 @given(seed=st.integers(min_value=1, max_value=4), rng=st.randoms(use_true_random=False))
 def test_expansion_follows_relation_edits_like_a_fresh_resolve(seed: int, rng: random.Random) -> None:
-    data = dict(meeting(seed))
+    data = dict(generated_meeting(seed))
     request = parse_many(meeting_request())
     relations = _relation_keys(data)
     expansion = Expansion()
@@ -94,7 +94,7 @@ def test_expansion_follows_relation_edits_like_a_fresh_resolve(seed: int, rng: r
 
 
 def test_a_discarded_copy_leaves_the_expansion_as_it_was() -> None:
-    data = dict(meeting(1))
+    data = dict(generated_meeting(1))
     request = parse_many(meeting_request())
     expansion = Expansion()
     expansion.start(request, Reader(FlatSource(data)).get_many, MAX_KEYS)

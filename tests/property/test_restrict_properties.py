@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import random
-from functools import cache
 from typing import Any
 
 from hypothesis import given, settings
@@ -21,20 +20,14 @@ from domain.autoupdate import Autoupdate, Subscription
 from domain.cache import Cache
 from domain.keysbuilder import parse_k, parse_many
 from domain.restrict.restricter import PermissionRestricter
-from simulator.export import flatten
-from simulator.generate import generate_meeting
 from simulator.requests import meeting_request
+from tests.builders import GENERATED_PARTICIPANTS, generated_meeting
 from tests.fakes import FlatDatastore
 
-PARTICIPANTS = 14
+PARTICIPANTS = GENERATED_PARTICIPANTS
 SETTINGS = settings(max_examples=25, deadline=None)
 users = st.integers(min_value=0, max_value=PARTICIPANTS)
 seeds = st.integers(min_value=1, max_value=4)
-
-
-@cache
-def meeting(seed: int) -> dict[str, Any]:
-    return flatten(generate_meeting(participants=PARTICIPANTS, motions=6, agenda_items=5, polls=4, seed=seed))
 
 
 def _engine(data: dict[str, Any]) -> tuple[Autoupdate, FlatDatastore]:
@@ -45,7 +38,7 @@ def _engine(data: dict[str, Any]) -> tuple[Autoupdate, FlatDatastore]:
 @SETTINGS
 @given(seed=seeds, user_id=users)
 def test_nobody_receives_what_the_permission_rules_deny(seed: int, user_id: int) -> None:
-    data = meeting(seed)
+    data = generated_meeting(seed)
     engine, _ = _engine(data)
     sent = asyncio.run(engine.single(user_id, parse_many(meeting_request()))).decoded()
     assert sent == restricted_values(data, user_id, sent)
@@ -56,7 +49,7 @@ def test_nobody_receives_what_the_permission_rules_deny(seed: int, user_id: int)
 def test_answer_does_not_depend_on_request_grouping_or_order(
     seed: int, user_id: int, shuffle: random.Random
 ) -> None:
-    data = meeting(seed)
+    data = generated_meeting(seed)
     keys = sorted(data)
     own = shuffle.sample(keys, 40)
     others = shuffle.sample(keys, 200)
@@ -98,12 +91,12 @@ def test_revoked_permission_reaches_an_open_stream_as_nulls(
     longer reachable are not reported (upstream semantics: clients derive that from the
     relation lists), so the folded tree state agrees with a fresh request on every key the
     fresh request still has."""
-    data = dict(meeting(seed))
+    data = dict(generated_meeting(seed))
     delegates = data["meeting/1/default_group_id"]
     tree = parse_many(meeting_request())
     motion_keys = [key for key in sorted(data) if key.startswith(("motion/", "speaker/", "agenda_item/"))]
     plain = parse_k(",".join(pick.sample(motion_keys, 60)))
-    revoke = {f"group/{delegates}/permissions": []}
+    revoke: dict[str, Any] = {f"group/{delegates}/permissions": []}
 
     async def run() -> tuple[dict[str, Any], ...]:
         engine, datastore = _engine(data)

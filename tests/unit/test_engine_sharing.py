@@ -15,8 +15,8 @@ from domain.keysbuilder import parse_many
 from domain.projector.registry import default_registry
 from domain.restrict.restricter import PermissionRestricter
 from simulator.requests import meeting_request
+from tests.builders import generated_meeting
 from tests.fakes import FlatDatastore
-from tests.property.test_restrict_properties import meeting
 
 WITH_NOTES = 3
 """In generated meeting 1, user 3 has personal notes; users 3 to 14 are all in group 1."""
@@ -25,7 +25,7 @@ OTHERS = list(range(4, 15))
 
 @pytest.mark.parametrize("order", ["own data first", "own data last"])
 def test_a_first_member_with_own_data_does_not_split_the_others(order: str) -> None:
-    data = meeting(1)
+    data = generated_meeting(1)
     assert any(key.startswith("personal_note/") for key in data)
     users = [WITH_NOTES, *OTHERS] if order == "own data first" else [*OTHERS, WITH_NOTES]
     request = parse_many(meeting_request())
