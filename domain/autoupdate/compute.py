@@ -7,7 +7,7 @@ discarded, the objects are loaded in one batch, and the computation runs again.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Hashable, Iterable
 from typing import Any, Protocol, TypeVar
 
 from domain.errors import AuthError, ClientError
@@ -104,6 +104,13 @@ def is_meeting_admin(reader: Reader, user_id: int) -> bool:
             if reader.get(f"group/{group_id}/admin_group_for_meeting_id"):
                 return True
     return False
+
+
+def profile_of(reader: Reader, restricter: Restricter, user_id: int) -> Hashable:
+    """The user's permission profile (which group serves it); raises ``AuthError`` for a user
+    that does not exist."""
+    require_existing_user(reader, user_id)
+    return restricter.profile(reader, user_id)
 
 
 def require_existing_user(reader: Reader, user_id: int) -> None:

@@ -15,7 +15,7 @@ from functools import partial
 from typing import Any
 
 from domain.autoupdate.audit import Auditor
-from domain.autoupdate.compute import require_existing_user, run_complete, user_values
+from domain.autoupdate.compute import profile_of, require_existing_user, run_complete, user_values
 from domain.autoupdate.dispatch import ChangeDispatch
 from domain.autoupdate.groups import Groups
 from domain.autoupdate.index import DependencyIndex
@@ -102,15 +102,13 @@ class Autoupdate:
     async def _join(self, user_id: int, request: KeysRequest, member: Member | None) -> Member:
         """Find the group of the user's profile and put ``member`` (a new one for a ``single``)
         into its next round."""
-        profile, _ = await run_complete(self.cache, partial(self._profile, user_id))
+        profile, _ = await run_complete(
+            self.cache, partial(profile_of, restricter=self.restricter, user_id=user_id)
+        )
         if member is None:
             member = Member(user_id, None)
         self._groups.get(request, profile, user_id).join(member)
         return member
-
-    def _profile(self, user_id: int, reader: Reader) -> Any:
-        require_existing_user(reader, user_id)
-        return self.restricter.profile(reader, user_id)
 
     def _leave(self, member: Member) -> None:
         if member.group is not None:

@@ -230,7 +230,7 @@ class Group:
         self.current = result.current
         self.kept = computed.kept
         self.keys = computed.kept.expansion.keys
-        self.identity = computed.restriction.identity()
+        self.identity = result.identity
         self.changed = set()
         if result.from_scratch:
             self.scratch = False

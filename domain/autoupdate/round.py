@@ -19,7 +19,7 @@ from collections.abc import Collection, Hashable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from domain.autoupdate.compute import is_meeting_admin, require_existing_user
+from domain.autoupdate.compute import is_meeting_admin, profile_of
 from domain.autoupdate.incremental import Computed, after_changes, from_scratch, judged_keys
 from domain.autoupdate.member import Member, Patch, Values, encoded, patch_of
 from domain.diff import diff, same
@@ -63,6 +63,8 @@ class Round:
     current: Values | None = None
     touched: set[int] | None = field(default_factory=set)
     """Users whose patch the new computation may change (``None``: anybody)."""
+    identity: IdentityFacts | None = None
+    """How the new computation depends on who asks (its patches' index included)."""
     patches: dict[Member, tuple[Patch, set[str]] | None] = field(default_factory=dict)
     """New patches and what they read; ``None``: the member needs a group of its own."""
     admin: bool = False
@@ -93,8 +95,9 @@ def plan(group: Group, reader: Reader, restricter: Restricter, max_keys: int, ge
         result.computed, result.from_scratch = computed
         result.message, result.current = _view(group.current, result.computed, result.from_scratch)
         result.touched = result.computed.touched_users
+        result.identity = result.computed.restriction.identity()
     kept = result.computed.kept if result.computed is not None else group.kept
-    identity = result.computed.restriction.identity() if result.computed else group.identity
+    identity = result.identity if result.computed is not None else group.identity
     current = result.current if result.current is not None else group.current
     assert kept is not None
     for member in staying:
@@ -111,7 +114,7 @@ def _check_profile(
 ) -> None:
     own = Reader(reader.source)
     try:
-        profile = _profile_of(member.user_id, own, restricter)
+        profile = profile_of(own, restricter, member.user_id)
     except ClientError as error:
         result.moves[member] = Moved(error=error)
         profile = None
@@ -121,15 +124,9 @@ def _check_profile(
         result.moves[member] = Moved(profile)
 
 
-def _profile_of(user_id: int, reader: Reader, restricter: Restricter) -> Profile:
-    """The user's permission profile; raises ``AuthError`` for a user that does not exist."""
-    require_existing_user(reader, user_id)
-    return restricter.profile(reader, user_id)
-
-
 def _has_profile(user_id: int, profile: Profile, reader: Reader, restricter: Restricter) -> bool:
     try:
-        return _profile_of(user_id, reader, restricter) == profile
+        return profile_of(reader, restricter, user_id) == profile
     except ClientError:
         return False
 
