@@ -84,16 +84,21 @@ class Auditor:
         if not wrong:
             return True
         self.mismatches += 1
-        self._repair(group, member, wrong, fresh)
+        self._repair(group, member, sent, wrong, fresh)
         return False
 
     def _repair(
-        self, group: Group, member: Member, wrong: dict[str, bytes | None], fresh: Mapping[str, bytes | None]
+        self,
+        group: Group,
+        member: Member,
+        sent: Mapping[str, bytes],
+        wrong: dict[str, bytes | None],
+        fresh: Mapping[str, bytes | None],
     ) -> None:
         if group.key not in self._logged:
             self._logged.add(group.key)
             evidence = ", ".join(
-                f"{key}: sent {_text(view(group.current, member.patch).get(key))}, fresh {_text(value)}"
+                f"{key}: sent {_text(sent.get(key))}, fresh {_text(value)}"
                 for key, value in sorted(wrong.items())[:EVIDENCE_KEYS]
             )
             log.error(
