@@ -89,10 +89,15 @@ def after_changes(
     what they touched. ``user_id`` and ``viewer`` as for the kept one."""
     changed = set(changed)
     memo = kept.memo.copy()
-    gone = memo.invalidate(changed)
-    if gone is None or len(gone) * 2 > len(kept.memo.decisions):
+    invalidated = memo.invalidate(changed)
+    if invalidated is None:
         return None
+    gone, permissions = invalidated
     restriction = restricter.for_user(reader, user_id, memo=memo, viewer=viewer)
+    if permissions:
+        gone |= restriction.recheck(permissions)
+    if len(gone) * 2 > len(kept.memo.decisions):
+        return None
     require_existing_user(reader, user_id)
     expansion = kept.expansion.copy()
     keys = expansion.key_refs

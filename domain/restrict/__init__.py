@@ -7,7 +7,7 @@ per collection are plugged in behind the :class:`Restricter` protocol.
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterable
+from collections.abc import Hashable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any, Protocol
 
 from domain.reader import Reader
@@ -15,6 +15,7 @@ from domain.reader import Reader
 if TYPE_CHECKING:
     from domain.restrict.identity import IdentityFacts
     from domain.restrict.memo import DecisionMemo, Inherited
+    from domain.restrict.permission import Permission
 
 
 class UserRestriction(Protocol):
@@ -35,6 +36,11 @@ class UserRestriction(Protocol):
 
     def decide(self, decision: tuple[str, str, int]) -> bool:
         """One decision ``(collection, mode, id)`` for this user."""
+        ...
+
+    def recheck(self, before: Mapping[int, Permission]) -> set[tuple[str, str, int]]:
+        """Meeting permissions that read a changed key, with their old values: forget the
+        decisions that asked a question whose answer changed; return them."""
         ...
 
 

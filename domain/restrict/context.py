@@ -10,12 +10,12 @@ the context also keeps, for every decision, the rule that made it and the keys i
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from domain.reader import Reader
-from domain.restrict.memo import PERMS, DecisionMemo, Inherited, note
+from domain.restrict.memo import HAS, IN_GROUPS, IS_ADMIN, PERMS, DecisionMemo, Inherited, answer, note
 from domain.restrict.memo import DecisionKey as DecisionKey
 from domain.restrict.permission import ADMIN, NOTHING, OML_RANK, UNKNOWN_OML_RANK, Permission, oml_at_least
 
@@ -92,6 +92,7 @@ class RestrictContext:
         self._explain = False
         self._frames: list[Decision] = []
         self.decisions: dict[tuple[str, str, int], Decision] = {}
+        self._asked: dict[int, Asked] = {}
 
     # -- who asks ----------------------------------------------------------------------------
     # Rules see the request user's identity only through these, so that every decision knows
@@ -304,23 +305,49 @@ class RestrictContext:
             managed.update(self.ids("committee", committee_id, "all_child_ids"))
         return managed
 
-    def perms(self, meeting_id: int) -> Permission:
-        """The user's permissions in a meeting (spec restrict §3.3), once per computation."""
-        node = ("meeting", PERMS, meeting_id)
-        if self.recording:
-            self._used(node)
+    def perms(self, meeting_id: int) -> Asked:
+        """The user's permissions in a meeting (spec restrict §3.3), once per computation; the
+        decision asking depends on each question it asks (``domain.restrict.memo``)."""
+        asked = self._asked.get(meeting_id)
+        if asked is None:
+            asked = self._asked[meeting_id] = Asked(self, meeting_id, self._permission(meeting_id))
+        return asked
+
+    def perms_of(self, collection: str, id: int) -> Asked:
+        """The user's permissions in the meeting of ``collection/id`` (which must have one)."""
+        return self.perms(self.meeting_of(collection, id))
+
+    def asked(self, question: DecisionKey) -> None:
+        """The decision being evaluated depends on the answer to ``question``."""
+        if self.recording and self._scope:
+            note(self.memo.used_by, question, self._scope[-1])
+
+    def recheck(self, before: Mapping[int, Permission]) -> set[DecisionKey]:
+        """Compute the permissions of the meetings in ``before`` (their old values) again and
+        forget the questions whose answer changed, with the decisions that asked them; return
+        those."""
+        memo = self.memo
+        gone: set[DecisionKey] = set()
+        for meeting_id, old in before.items():
+            self._asked.pop(meeting_id, None)
+            questions = list(memo.questions(meeting_id))
+            try:
+                new = self._permission(meeting_id)
+            except Inconsistent:
+                gone |= memo.forget(questions)
+                continue
+            gone |= memo.forget(q for q in questions if answer(old, q) != answer(new, q))
+        return gone
+
+    def _permission(self, meeting_id: int) -> Permission:
         permission = self.memo.perms.get(meeting_id)
         if permission is None:
-            self._scope.append(node)
+            self._scope.append(("meeting", PERMS, meeting_id))
             try:
                 permission = self.memo.perms[meeting_id] = self._meeting_permission(meeting_id)
             finally:
                 self._scope.pop()
         return permission
-
-    def perms_of(self, collection: str, id: int) -> Permission:
-        """The user's permissions in the meeting of ``collection/id`` (which must have one)."""
-        return self.perms(self.meeting_of(collection, id))
 
     def _meeting_permission(self, meeting_id: int) -> Permission:
         if not self.exists("meeting", meeting_id):
@@ -403,6 +430,49 @@ class RestrictContext:
         """Log each inconsistency once; called when the computation saw a complete state."""
         for warning in self.warnings:
             log.warning("inconsistent data, treated as not visible: %s", warning)
+
+
+class Asked:
+    """The user's permissions in one meeting as rules see them: each question a rule asks is
+    recorded as a dependency of the decision asking it (``RestrictContext.asked``)."""
+
+    __slots__ = ("_context", "_meeting", "_nodes", "_permission")
+
+    def __init__(self, context: RestrictContext, meeting_id: int, permission: Permission) -> None:
+        self._context = context
+        self._meeting = meeting_id
+        self._permission = permission
+        self._nodes: dict[str, DecisionKey] = {}
+
+    def has(self, *permissions: str) -> bool:
+        """Whether any of ``permissions`` is granted."""
+        permission = self._permission
+        for name in permissions:
+            self._ask(HAS + name)
+            if permission.is_admin or name in permission.permissions:
+                return True
+        return False
+
+    def in_group(self, group_ids: Iterable[int]) -> bool:
+        """Whether the user is in one of ``group_ids`` (admins are in every group)."""
+        self._ask(IN_GROUPS)
+        return self._permission.in_group(group_ids)
+
+    @property
+    def is_admin(self) -> bool:
+        self._ask(IS_ADMIN)
+        return self._permission.is_admin
+
+    def _ask(self, mode: str) -> None:
+        node = self._nodes.get(mode)
+        if node is None:
+            node = self._nodes[mode] = ("meeting", mode, self._meeting)
+            if self._context.recording:  # forgetting the permissions forgets the question
+                note(self._context.memo.used_by, ("meeting", PERMS, self._meeting), node)
+        self._context.asked(node)
+
+    def __repr__(self) -> str:
+        return repr(self._permission)
 
 
 def _rule_name(rule: Rule | None) -> str:

@@ -1,9 +1,16 @@
 """Permission decisions kept from one computation to the next, with what each one read.
 
-A decision depends on the keys its rule read and on the decisions (and meeting permissions) it
-used. Both are recorded while deciding, so after a change only the decisions that read a
-changed key, and the ones that used those, are decided again (DESIGN §4); every other decision,
-with the identity facts it recorded, is reused as it is.
+A decision depends on the keys its rule read and on the decisions it used. Both are recorded
+while deciding, so after a change only the decisions that read a changed key, and the ones that
+used those, are decided again (DESIGN §4); every other decision, with the identity facts it
+recorded, is reused as it is.
+
+Meeting permissions are finer: a decision depends on the *questions* it asked of them ("has
+``motion.can_see``", "is admin", "in these groups"), each a node of its own. When a key the
+permissions read changes (a group's permissions, a user's groups), the permissions are computed
+again and only the questions whose answer changed are forgotten (:meth:`DecisionMemo.invalidate`
+returns the old permissions to compare with, ``RestrictContext.recheck`` compares). So adding
+``agenda_item.can_see_internal`` to a group redecides what asked for it, not every decision.
 """
 
 from __future__ import annotations
@@ -22,7 +29,23 @@ DecisionKey = tuple[str, str, int]
 
 PERMS = "@perms"
 """The mode of the pseudo-decision ``("meeting", PERMS, id)``: the user's permissions in a
-meeting, computed once and used by many decisions."""
+meeting, computed once; the questions asked of them use it."""
+HAS = "@has "
+"""Mode prefix of the question ``("meeting", HAS + permission, id)``: is ``permission`` granted."""
+IS_ADMIN = "@admin"
+"""Mode of the question ``("meeting", IS_ADMIN, id)``: is the user a meeting admin."""
+IN_GROUPS = "@groups"
+"""Mode of the question ``("meeting", IN_GROUPS, id)``: which groups is the user in (or admin)."""
+
+
+def answer(permission: Permission, question: DecisionKey) -> Hashable:
+    """The answer ``permission`` gives to ``question`` (a node of one of the modes above)."""
+    mode = question[1]
+    if mode.startswith(HAS):
+        return permission.has(mode[len(HAS) :])
+    if mode == IS_ADMIN:
+        return permission.is_admin
+    return permission.is_admin, permission.group_ids
 
 
 @dataclass
@@ -71,17 +94,33 @@ class DecisionMemo:
             targets=self.targets,
         )
 
-    def invalidate(self, changed: Iterable[str]) -> set[DecisionKey] | None:
-        """Forget the decisions that depend on a changed key; return them (``None``: a changed
-        key was read outside of any decision, so nothing can be reused)."""
+    def invalidate(self, changed: Iterable[str]) -> tuple[set[DecisionKey], dict[int, Permission]] | None:
+        """Forget the decisions that depend on a changed key; return them, and the meeting
+        permissions that read a changed key (forgotten too, but not the questions asked of
+        them: compare the old with the new ones, see the module docstring). ``None``: a changed
+        key was read outside of any decision, so nothing can be reused."""
         todo: list[DecisionKey] = []
+        recheck: dict[int, Permission] = {}
         for key in changed:
             if key in self.unscoped:
                 return None
             nodes = self.readers.get(key)
-            if nodes:
-                todo.extend(nodes)
-        return self.forget(todo)
+            if not nodes:
+                continue
+            for node in nodes:
+                if node[1] != PERMS:
+                    todo.append(node)
+                    continue
+                old = self.perms.pop(node[2], None)
+                if old is not None:
+                    recheck[node[2]] = old
+                else:  # not computed in this memo: whatever asked it is forgotten
+                    todo.append(node)
+        return self.forget(todo), recheck
+
+    def questions(self, meeting_id: int) -> Collection[DecisionKey]:
+        """The questions ever asked of the permissions in ``meeting_id``."""
+        return self.used_by.get(("meeting", PERMS, meeting_id), ())
 
     def forget(self, decisions: Iterable[DecisionKey]) -> set[DecisionKey]:
         """Forget these decisions and every decision that used one of them; return all."""

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Hashable
+from collections.abc import Hashable, Mapping
 from typing import Any
 
 from domain.reader import Reader
 from domain.restrict.memo import DecisionMemo, Inherited
+from domain.restrict.permission import Permission
 
 
 class _Visible:
@@ -22,6 +23,9 @@ class _Visible:
 
     def decide(self, decision: tuple[str, str, int]) -> bool:
         return True
+
+    def recheck(self, before: Mapping[int, Permission]) -> set[tuple[str, str, int]]:
+        return set()
 
 
 class Unrestricted:

@@ -8,13 +8,14 @@ visible entries in their original order. Modes and targets come from the generat
 
 from __future__ import annotations
 
-from collections.abc import Hashable
+from collections.abc import Hashable, Mapping
 from typing import Any
 
 from domain.reader import Reader
 from domain.restrict.context import DecisionKey, Inconsistent, RestrictContext, Rule
 from domain.restrict.identity import IdentityFacts, permission_profile
 from domain.restrict.memo import DecisionMemo, Inherited, note
+from domain.restrict.permission import Permission
 from domain.restrict.registry import all_rules
 from domain.schema import field as schema_field
 from meta.field import Field
@@ -137,6 +138,9 @@ class UserPermissions:
 
     def decide(self, decision: DecisionKey) -> bool:
         return self.context.visible(*decision)
+
+    def recheck(self, before: Mapping[int, Permission]) -> set[DecisionKey]:
+        return self.context.recheck(before)
 
     def identity(self) -> IdentityFacts:
         """How this computation's decisions depend on who asked (for sharing it)."""

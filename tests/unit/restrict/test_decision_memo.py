@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from domain.reader import FlatSource, Reader
-from domain.restrict.memo import PERMS, DecisionMemo
+from domain.restrict.memo import PERMS, DecisionKey, DecisionMemo
 from domain.restrict.restricter import PermissionRestricter
 from tests.builders import Data, group, member, obj
 
@@ -54,24 +54,70 @@ def test_a_change_forgets_the_decisions_that_read_it_and_those_that_used_them() 
     assert memo.decisions[("motion", "C", 3)] is True
     assert memo.decisions[("motion_submitter", "A", 8)] is True
 
-    gone = memo.copy().invalidate(["motion_state/7/restrictions"])
+    invalidated = memo.copy().invalidate(["motion_state/7/restrictions"])
 
-    assert gone is not None
+    assert invalidated is not None
+    gone, permissions = invalidated
+    assert permissions == {}
     assert ("motion", "C", 3) in gone  # read the state
     assert ("motion_submitter", "A", 8) in gone  # used the motion's decision
     assert ("list_of_speakers", "A", 5) not in gone
 
 
-def test_a_permission_change_forgets_the_meeting_permissions_and_every_decision_using_them() -> None:
+def recheck(data: Data, memo: DecisionMemo, changed: list[str]) -> set[DecisionKey]:
+    """What a change forgets, the meeting permissions' questions compared on ``data``."""
+    invalidated = memo.invalidate(changed)
+    assert invalidated is not None
+    gone, permissions = invalidated
+    restriction = PermissionRestricter().for_user(Reader(FlatSource(data)), 1, memo=memo)
+    return gone | restriction.recheck(permissions)
+
+
+def test_a_permission_change_forgets_only_what_asked_a_question_whose_answer_changed() -> None:
     memo = DecisionMemo()
     decide(world(), memo)
     assert 1 in memo.perms
 
     forgetting = memo.copy()
-    gone = forgetting.invalidate(["group/2/permissions"])
+    invalidated = forgetting.invalidate(["group/2/permissions"])
+    assert invalidated is not None
+    gone, permissions = invalidated
+    assert 1 not in forgetting.perms and set(permissions) == {1}
+    assert not gone & {("motion", "C", 3), ("agenda_item", "A", 4), ("list_of_speakers", "A", 5)}
 
-    assert gone is not None and ("meeting", PERMS, 1) in gone
-    assert 1 not in forgetting.perms
+    # agenda_item.can_see_internal is asked only by the agenda item's decision
+    more = world(
+        **{
+            "group/2/permissions": [
+                "motion.can_see",
+                "agenda_item.can_see_internal",
+                "list_of_speakers.can_see",
+            ]
+        }
+    )
+    gone = recheck(more, memo.copy(), ["group/2/permissions"])
+    assert ("agenda_item", "A", 4) in gone
+    assert not gone & {("motion", "C", 3), ("list_of_speakers", "A", 5), ("motion_submitter", "A", 8)}
+
+    # without motion.can_see the motion and what used its decision go
+    fewer = world(**{"group/2/permissions": ["agenda_item.can_see", "list_of_speakers.can_see"]})
+    gone = recheck(fewer, memo.copy(), ["group/2/permissions"])
+    assert {("motion", "C", 3), ("motion_submitter", "A", 8)} <= gone
+    assert ("agenda_item", "A", 4) not in gone
+
+    # the same permissions in another order answer every question the same
+    same = world(
+        **{"group/2/permissions": ["list_of_speakers.can_see", "agenda_item.can_see", "motion.can_see"]}
+    )
+    assert recheck(same, memo.copy(), ["group/2/permissions"]) == set()
+
+
+def test_forgetting_the_meeting_permissions_forgets_every_question_and_who_asked() -> None:
+    memo = DecisionMemo()
+    decide(world(), memo)
+
+    gone = memo.copy().forget([("meeting", PERMS, 1)])
+
     assert {("motion", "C", 3), ("agenda_item", "A", 4), ("list_of_speakers", "A", 5)} <= gone
 
 
@@ -81,7 +127,7 @@ def test_decisions_taken_again_after_forgetting_equal_decisions_from_scratch() -
     changed = world(**{"group/2/permissions": ["agenda_item.can_see"]})
 
     again = memo.copy()
-    assert again.invalidate(["group/2/permissions"])
+    recheck(changed, again, ["group/2/permissions"])
     values = decide(changed, again)
 
     assert values == decide(changed, DecisionMemo())
@@ -95,7 +141,7 @@ def test_an_unrelated_change_forgets_nothing_and_a_copy_leaves_the_original_alon
     decisions = dict(memo.decisions)
 
     copy = memo.copy()
-    assert copy.invalidate(["motion/3/title", "user/99/username"]) == set()
+    assert copy.invalidate(["motion/3/title", "user/99/username"]) == (set(), {})
     copy.forget([("motion", "C", 3)])
 
     assert memo.decisions == decisions
