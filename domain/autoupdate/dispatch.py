@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any, cast
 
 from domain.autoupdate.compute import run_complete
+from domain.autoupdate.group import Group
 from domain.autoupdate.groups import Groups
 from domain.autoupdate.index import DependencyIndex, Listener
 from domain.cache import Cache
@@ -53,7 +54,8 @@ class ChangeDispatch:
         changed: list[str] = [*changes, *keys]
         if keys:
             affected = (affected - set(invalidated)) | self.index.affected(keys)
-        for dependent in affected:
+        # groups of one user run after the shared groups, so they can start from their decisions
+        for dependent in sorted(affected, key=_own_group):
             if not isinstance(dependent, Calculated):
                 cast(Listener, dependent).notify(changed)
         return keys
@@ -71,3 +73,7 @@ class ChangeDispatch:
             calculated = self._calculated[key] = Calculated(key)
         self.index.update(calculated, reads)
         return value
+
+
+def _own_group(dependent: object) -> bool:
+    return isinstance(dependent, Group) and dependent.owner is not None

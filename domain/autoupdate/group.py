@@ -234,8 +234,8 @@ class Group:
         self.changed = set()
         if result.from_scratch:
             self.scratch = False
-            if self.seed is not None and self.seed.generation == self.groups.generation:
-                reads = reads | self.seed.deps  # the decisions taken over were not read again
+            if result.seed is not None:
+                reads = reads | result.seed.deps  # the decisions taken over were not read again
             self.seed = None
             self.rounds = 0
             self.groups.index.update(self, reads)

@@ -75,6 +75,18 @@ class Groups:
             seed = Seed(group.kept.memo, redecide, self.generation, set(group.deps))
         return self._found(key, user_id, group.profile, group.request, owner=user_id, seed=seed)
 
+    def shared_seed(self, group: Group, generation: int) -> Seed | None:
+        """For a group of one user that must compute from scratch: the decisions of the shared
+        group of its request and profile, if that group is current (so every decision it kept
+        holds on this state), without those that compared with the user."""
+        assert group.owner is not None
+        shared = self._groups.get((group.request.fingerprint, group.profile))
+        if shared is None or shared.state is not State.CURRENT:
+            return None
+        if shared.kept is None or shared.identity is None:
+            return None
+        return Seed(shared.kept.memo, shared.identity.mentioning(group.owner), generation, set(shared.deps))
+
     def _found(
         self,
         key: Hashable,

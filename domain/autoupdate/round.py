@@ -30,7 +30,7 @@ from domain.restrict.identity import IdentityFacts
 from domain.restrict.memo import Inherited
 
 if TYPE_CHECKING:
-    from domain.autoupdate.group import Group
+    from domain.autoupdate.group import Group, Seed
 
 FRESH_START_ROUNDS = 1000
 """After this many incremental rounds a group computes from scratch once: what it keeps of
@@ -68,6 +68,8 @@ class Round:
     patches: dict[Member, tuple[Patch, set[str]] | None] = field(default_factory=dict)
     """New patches and what they read; ``None``: the member needs a group of its own."""
     admin: bool = False
+    seed: Seed | None = None
+    """The decisions a computation from scratch started from (their reads are the group's too)."""
 
 
 def plan(group: Group, reader: Reader, restricter: Restricter, max_keys: int, generation: int) -> Round:
@@ -92,7 +94,7 @@ def plan(group: Group, reader: Reader, restricter: Restricter, max_keys: int, ge
         result.admin = group.admin
     computed = _compute(group, reader, restricter, max_keys, generation, result.representative)
     if computed is not None:
-        result.computed, result.from_scratch = computed
+        result.computed, result.from_scratch, result.seed = computed
         result.message, result.current = _view(group.current, result.computed, result.from_scratch)
         result.touched = result.computed.touched_users
         result.identity = result.computed.restriction.identity()
@@ -133,9 +135,9 @@ def _has_profile(user_id: int, profile: Profile, reader: Reader, restricter: Res
 
 def _compute(
     group: Group, reader: Reader, restricter: Restricter, max_keys: int, generation: int, representative: int
-) -> tuple[Computed, bool] | None:
-    """The group's new computation and whether it started from scratch (``None``: nothing to
-    compute)."""
+) -> tuple[Computed, bool, Seed | None] | None:
+    """The group's new computation, whether it started from scratch, and the seed it started
+    from (``None``: nothing to compute)."""
     kept = group.kept
     scratch = (
         kept is None
@@ -151,13 +153,16 @@ def _compute(
             reader, restricter, representative, kept, group.changed, max_keys, viewer=group.viewer
         )
         if computed is not None:
-            return computed, False
+            return computed, False, None
     seed = group.seed if group.seed is not None and group.seed.generation == generation else None
+    if seed is None and group.owner is not None:
+        seed = group.groups.shared_seed(group, generation)
     memo = None
     if seed is not None:  # decisions that do not depend on who asks hold for this user too
         memo = seed.memo.copy()
         memo.forget(seed.redecide)
-    return from_scratch(reader, restricter, representative, group.request, max_keys, memo, group.viewer), True
+    computed = from_scratch(reader, restricter, representative, group.request, max_keys, memo, group.viewer)
+    return computed, True, seed
 
 
 def _view(current: Values, computed: Computed, scratch: bool) -> tuple[dict[str, bytes | None], Values]:

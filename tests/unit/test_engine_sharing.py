@@ -6,10 +6,14 @@ shares one."""
 from __future__ import annotations
 
 import asyncio
+from functools import partial
 
 import pytest
 
 from domain.autoupdate import Autoupdate
+from domain.autoupdate.compute import run_complete, user_values
+from domain.autoupdate.group import Group, Seed
+from domain.autoupdate.groups import Groups
 from domain.cache import Cache
 from domain.keysbuilder import parse_many
 from domain.projector.registry import default_registry
@@ -44,3 +48,69 @@ def test_a_first_member_with_own_data_does_not_split_the_others(order: str) -> N
         await fresh.close()
 
     asyncio.run(run())
+
+
+def test_a_group_of_one_user_starts_over_from_the_shared_groups_decisions(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A change that forgets most decisions makes every group compute from scratch; the group
+    of the user with own data starts from the shared group's new decisions (it runs after it)
+    and still gives that user exactly a fresh computation's answer."""
+    data = generated_meeting(1)
+    group_id = _group_of(data, WITH_NOTES)
+    request = parse_many(meeting_request())
+    seeds: list[bool] = []
+    shared_seed = Groups.shared_seed
+
+    def spy(self: Groups, group: Group, generation: int) -> Seed | None:
+        seed = shared_seed(self, group, generation)
+        seeds.append(seed is not None)
+        return seed
+
+    monkeypatch.setattr(Groups, "shared_seed", spy)
+
+    async def run() -> None:
+        datastore = FlatDatastore(data)
+        engine = Autoupdate(Cache(datastore), PermissionRestricter(), workers=1, slides=default_registry())
+        users = [WITH_NOTES, *OTHERS]
+        streams = {user: await engine.subscribe(user, request) for user in users}
+        folds = {
+            user: (await asyncio.wait_for(stream.next(), 5)).decoded() for user, stream in streams.items()
+        }
+        assert engine.group_sizes() == [1, len(OTHERS)]
+        change = {f"group/{group_id}/permissions": ["motion.can_see"]}
+        datastore.update(change)
+        engine.apply_changes(change)
+        await engine.idle()
+        assert seeds == [True]
+        fresh = Cache(datastore)
+        for user, stream in streams.items():
+            while stream.queued():
+                for key, value in stream.next_nowait().decoded().items():
+                    if value is None:
+                        folds[user].pop(key, None)
+                    else:
+                        folds[user][key] = value
+            values, _ = await run_complete(
+                fresh,
+                partial(
+                    user_values,
+                    restricter=PermissionRestricter(),
+                    user_id=user,
+                    request=request,
+                    max_keys=10**6,
+                ),
+            )
+            requested = {key: value for key, value in folds[user].items() if key in values}  # spec §5.3
+            assert requested == {key: value for key, value in values.items() if value is not None}, user
+        await engine.close()
+
+    asyncio.run(run())
+
+
+def _group_of(data: dict[str, object], user_id: int) -> int:
+    """The (first) group of the user's meeting_user in meeting 1."""
+    (meeting_user,) = data[f"user/{user_id}/meeting_user_ids"]  # type: ignore[misc]
+    groups = data[f"meeting_user/{meeting_user}/group_ids"]
+    assert isinstance(groups, list)
+    return int(groups[0])
