@@ -110,7 +110,8 @@ def test_a_group_of_one_user_starts_over_from_the_shared_groups_decisions(
 
 def _group_of(data: dict[str, object], user_id: int) -> int:
     """The (first) group of the user's meeting_user in meeting 1."""
-    (meeting_user,) = data[f"user/{user_id}/meeting_user_ids"]  # type: ignore[misc]
-    groups = data[f"meeting_user/{meeting_user}/group_ids"]
+    meeting_users = data[f"user/{user_id}/meeting_user_ids"]
+    assert isinstance(meeting_users, list) and len(meeting_users) == 1
+    groups = data[f"meeting_user/{meeting_users[0]}/group_ids"]
     assert isinstance(groups, list)
     return int(groups[0])
