@@ -14,6 +14,7 @@ results entered by hand (one weighted vote object per value) and are never start
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from random import Random
 
@@ -66,7 +67,7 @@ def build_polls(
     ]
     specs += [_topic_spec(agenda.topics[(i * 3) % len(agenda.topics)], i) for i in range(n_topic)]
     running = _started(specs, started)
-    states = iter(STATES * len(specs))
+    states = itertools.cycle(STATES)
     return [
         _build_poll(
             builder, rng, people, spec, "started" if index in running else next(states), votes_per_poll
