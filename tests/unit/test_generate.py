@@ -209,11 +209,20 @@ def test_new_parameters_give_the_asked_counts() -> None:
 
 
 def test_new_parameters_are_deterministic_and_used() -> None:
-    sizes = SMALL | {"votes_per_poll": 5, "assignments": 2, "started_polls": 1, "delegations": 3}
+    sizes = SMALL | {"polls": 12, "votes_per_poll": 5, "assignments": 2, "started_polls": 1, "delegations": 3}
     export = generate_meeting(**sizes, seed=7)
     assert json.dumps(generate_meeting(**sizes, seed=7)) == json.dumps(export)
     for name, value in (("votes_per_poll", 6), ("assignments", 1), ("started_polls", 2), ("delegations", 4)):
         assert json.dumps(generate_meeting(**sizes | {name: value}, seed=7)) != json.dumps(export), name
+
+
+def test_a_third_of_the_electronic_polls_at_most_are_started(small: dict[str, Any]) -> None:
+    """Small meetings keep finished and published polls: 1 of the 4 polls started, not 3."""
+    states = [p["state"] for p in small["poll"].values()]
+    assert states.count("started") == 1 and {"finished", "published"} <= set(states)
+    one = generate_meeting(participants=8, motions=3, agenda_items=3, polls=1)
+    assert [p["state"] for p in one["poll"].values()] == ["started"]
+    assert all(p["state"] != "started" for p in generate_meeting(**SMALL, started_polls=0)["poll"].values())
 
 
 def test_counts_beyond_what_the_meeting_allows_are_capped() -> None:
