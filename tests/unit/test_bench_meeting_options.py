@@ -10,14 +10,20 @@ from simulator.bench import cli
 from simulator.generate import generate_meeting
 
 
-def test_bench_passes_every_meeting_option_to_the_generator(monkeypatch: pytest.MonkeyPatch) -> None:
-    asked: list[dict[str, Any]] = []
+@pytest.fixture
+def asked(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
+    """The keyword arguments the bench generates its meeting with; it stops right there."""
+    calls: list[dict[str, Any]] = []
 
     def generate(**sizes: Any) -> dict[str, Any]:
-        asked.append(sizes)
+        calls.append(sizes)
         raise ValueError("stop before any server starts")
 
     monkeypatch.setattr(cli, "generate_meeting", generate)
+    return calls
+
+
+def test_bench_passes_every_meeting_option_to_the_generator(asked: list[dict[str, Any]]) -> None:
     options = ["--participants", "30", "--votes-per-poll", "4", "--assignments", "2"]
     options += ["--started-polls", "1", "--delegations", "2", "--seed", "9"]
     assert cli.main(["b4", *options]) == 2
@@ -38,14 +44,7 @@ def test_bench_passes_every_meeting_option_to_the_generator(monkeypatch: pytest.
     ]
 
 
-def test_bench_defaults_are_the_generators_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
-    asked: list[dict[str, Any]] = []
-
-    def generate(**sizes: Any) -> dict[str, Any]:
-        asked.append(sizes)
-        raise ValueError("stop")
-
-    monkeypatch.setattr(cli, "generate_meeting", generate)
+def test_bench_defaults_are_the_generators_defaults(asked: list[dict[str, Any]]) -> None:
     cli.main(["b4"])
     defaults = generate_meeting.__kwdefaults__
     assert defaults is not None and asked == [defaults]
