@@ -54,7 +54,7 @@ def build_polls(
 ) -> list[int]:
     """``count`` polls: about a sixth on elections, a sixth on topics, the rest on motions.
 
-    ``started`` electronic polls (at most a third of them, at least one) are being voted on: the
+    ``started`` electronic polls (at most a third of them, or one) are being voted on: the
     first poll (on the motion discussed, if it is electronic) and others spread over the rest.
     """
     share = (count + 3) // 6
@@ -78,7 +78,7 @@ def build_polls(
 
 def _started(specs: list[_PollSpec], count: int) -> set[int]:
     """Indexes of ``count`` electronic polls spread evenly over ``specs``, the first one first;
-    at most a third of the electronic polls (at least one), so small meetings keep counted ones."""
+    at most a third of the electronic polls (or one), so small meetings keep counted ones."""
     electronic = [index for index, spec in enumerate(specs) if spec.type != "analog"]
     count = min(count, max(1, len(electronic) // 3), len(electronic))
     return {electronic[k * len(electronic) // count] for k in range(count)}
