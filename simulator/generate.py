@@ -47,7 +47,7 @@ def generate_meeting(
     ``participants`` counts users with a meeting user, including the superadmin (user 1);
     ``agenda_items`` is exact (topics, elections and motions); every agenda item's list of
     speakers gets ``speakers_per_list`` speakers (fewer only if there are fewer participants).
-    ``assignments`` elections with candidates take agenda items (at most a quarter of them);
+    ``assignments`` elections with candidates take agenda items (at most a tenth of them);
     ``started_polls`` electronic polls are being voted on (at most a third of them); every
     other finished or published electronic poll has ``votes_per_poll`` votes (fewer only if
     fewer delegates can vote; a started poll's votes are in the vote service, see

@@ -48,14 +48,14 @@ def build_agenda(
     tags: list[int],
     assignments: int,
 ) -> Agenda:
-    """Exactly ``agenda_items`` items: ``assignments`` elections (at most a quarter of the items),
-    two thirds of the rest motions, the others topics.
+    """Exactly ``agenda_items`` items: ``assignments`` elections (at most a tenth of the items,
+    or one from 4 items on), two thirds of the rest motions, the others topics.
 
     Agenda order: opening topics, elections, "Resolutions" topics with the motions as children,
     reports and closing topics. ``motions_on_agenda`` are candidates in agenda order; only as
     many as needed are used. Every item's content has a list of speakers with speakers.
     """
-    n_assignments = min(assignments, agenda_items // 4)
+    n_assignments = min(assignments, max(1, agenda_items // 10) if agenda_items >= 4 else 0)
     n_motions = min(len(motions_on_agenda), (agenda_items - n_assignments) * 2 // 3)
     n_topics = agenda_items - n_assignments - n_motions
     n_parents = min(-(-n_motions // 10), max(1, n_topics - 2))

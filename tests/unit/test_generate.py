@@ -192,7 +192,7 @@ def test_delegated_votes_are_cast_by_the_proxy() -> None:
 
 def test_new_parameters_give_the_asked_counts() -> None:
     export = generate_meeting(
-        **SMALL | {"agenda_items": 12, "polls": 12},
+        **SMALL | {"agenda_items": 30, "polls": 12},
         votes_per_poll=7,
         assignments=3,
         started_polls=2,
@@ -202,14 +202,21 @@ def test_new_parameters_give_the_asked_counts() -> None:
     assert len([p for p in polls if p["state"] == "started"]) == 2
     counted = [p for p in polls if p["state"] in ("finished", "published") and p["type"] != "analog"]
     assert counted and all(len(p["voted_ids"]) == len(_votes(export, p)) == 7 for p in counted)
-    assert len(export["assignment"]) == 3 and len(export["agenda_item"]) == 12
+    assert len(export["assignment"]) == 3 and len(export["agenda_item"]) == 30
     assert all(a["candidate_ids"] and a["agenda_item_id"] for a in export["assignment"].values())
     assert sum(1 for mu in export["meeting_user"].values() if mu.get("vote_delegated_to_id")) == 4
     assert check_consistency(export) == []
 
 
 def test_new_parameters_are_deterministic_and_used() -> None:
-    sizes = SMALL | {"polls": 12, "votes_per_poll": 5, "assignments": 2, "started_polls": 1, "delegations": 3}
+    sizes = SMALL | {
+        "agenda_items": 30,
+        "polls": 12,
+        "votes_per_poll": 5,
+        "assignments": 2,
+        "started_polls": 1,
+        "delegations": 3,
+    }
     export = generate_meeting(**sizes, seed=7)
     assert json.dumps(generate_meeting(**sizes, seed=7)) == json.dumps(export)
     for name, value in (("votes_per_poll", 6), ("assignments", 1), ("started_polls", 2), ("delegations", 4)):
@@ -236,7 +243,7 @@ def test_counts_beyond_what_the_meeting_allows_are_capped() -> None:
         assignments=9,
         delegations=500,
     )
-    assert len(export["assignment"]) == 1  # a quarter of the agenda items
+    assert len(export["assignment"]) == 1  # one from 4 agenda items on, then a tenth of them
     absent = [
         u["id"]
         for u in export["user"].values()
