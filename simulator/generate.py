@@ -34,29 +34,64 @@ def generate_meeting(
     agenda_items: int = 150,
     speakers_per_list: int = 10,
     polls: int = 30,
+    votes_per_poll: int = 40,
+    assignments: int = 5,
+    started_polls: int = 3,
+    delegations: int = 20,
     projectors: int = 2,
     seed: int = 1,
 ) -> dict[str, Any]:
-    """Organization 1 with one committee and meeting 1, filled as the parameters say.
+    """Organization 1 with one committee and meeting 1, filled as the parameters say; the
+    defaults are the benchmark data of spec/benchmarks.md.
 
     ``participants`` counts users with a meeting user, including the superadmin (user 1);
     ``agenda_items`` is exact (topics, elections and motions); every agenda item's list of
     speakers gets ``speakers_per_list`` speakers (fewer only if there are fewer participants).
-    Raises ValueError for sizes that cannot make a meeting.
+    ``assignments`` elections with candidates take agenda items (at most a tenth of them);
+    ``started_polls`` electronic polls are being voted on (at most a third of them); every
+    other finished or published electronic poll has ``votes_per_poll`` votes (fewer only if
+    fewer delegates can vote; a started poll's votes are in the vote service, see
+    ``generate_polls``); ``delegations`` absent delegates gave their vote to a present one
+    (fewer only if fewer are absent). Raises ValueError for sizes that cannot make a meeting.
     """
     _check_sizes(participants=participants, motions=motions, agenda_items=agenda_items, projectors=projectors)
-    if speakers_per_list < 0 or polls < 0:
-        raise ValueError("speakers_per_list and polls must not be negative")
+    counts = {
+        "speakers_per_list": speakers_per_list,
+        "polls": polls,
+        "votes_per_poll": votes_per_poll,
+        "assignments": assignments,
+        "started_polls": started_polls,
+        "delegations": delegations,
+    }
+    negative = [name for name, value in counts.items() if value < 0]
+    if negative:
+        raise ValueError(f"{', '.join(negative)} must not be negative")
     builder = ExportBuilder()
     build_organization(builder)
     build_committee_and_meeting(builder)
-    people = build_participants(builder, _rng(seed, "participants"), participants)
+    people = build_participants(builder, _rng(seed, "participants"), participants, delegations)
     tags = build_tags(builder)
     motion_set = build_motions(builder, _rng(seed, "motions"), people, motions, tags)
     agenda = build_agenda(
-        builder, _rng(seed, "agenda"), people, list(motion_set.main), agenda_items, speakers_per_list, tags
+        builder,
+        _rng(seed, "agenda"),
+        people,
+        list(motion_set.main),
+        agenda_items,
+        speakers_per_list,
+        tags,
+        assignments,
     )
-    poll_ids = build_polls(builder, _rng(seed, "polls"), people, agenda, list(motion_set.main), polls)
+    poll_ids = build_polls(
+        builder,
+        _rng(seed, "polls"),
+        people,
+        agenda,
+        list(motion_set.main),
+        polls,
+        votes_per_poll=votes_per_poll,
+        started=started_polls,
+    )
     build_projectors(builder, _rng(seed, "projectors"), agenda, list(motion_set.main), poll_ids, projectors)
     return builder.export()
 
@@ -86,15 +121,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     started = time.perf_counter()
     try:
-        export = generate_meeting(
-            participants=args.participants,
-            motions=args.motions,
-            agenda_items=args.agenda_items,
-            speakers_per_list=args.speakers_per_list,
-            polls=args.polls,
-            projectors=args.projectors,
-            seed=args.seed,
-        )
+        export = generate_meeting(**meeting_arguments(args))
     except ValueError as err:
         print(f"generate: {err}", file=sys.stderr)
         return 2
@@ -111,20 +138,38 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
+MEETING_OPTIONS = (
+    ("participants", 2000, "users with a meeting user (1 %% admins, 5 %% staff, the rest delegates)"),
+    ("motions", 400, "motions"),
+    ("agenda-items", 150, "agenda items (topics, elections and motions)"),
+    ("speakers-per-list", 10, "speakers on each agenda item's list of speakers"),
+    ("polls", 30, "polls on motions, elections and topics"),
+    ("votes-per-poll", 40, "votes in each finished or published electronic poll"),
+    ("assignments", 5, "elections with candidates, each an agenda item with a list of speakers"),
+    ("started-polls", 3, "electronic polls being voted on (their votes are in the vote service)"),
+    ("delegations", 20, "absent delegates who delegated their vote to a present one"),
+    ("projectors", 2, "projectors"),
+    ("seed", 1, "the same seed gives the same meeting"),
+)
+"""The options of the generated meeting (``generate`` and ``bench``): name, default, help."""
+
+
+def add_meeting_options(group: argparse._ActionsContainer) -> None:
+    """Add the generated meeting's options (``MEETING_OPTIONS``) to a parser or option group."""
+    for name, default, text in MEETING_OPTIONS:
+        group.add_argument(f"--{name}", type=int, default=default, help=f"{text} (default: {default})")
+
+
+def meeting_arguments(args: argparse.Namespace) -> dict[str, int]:
+    """The keyword arguments of ``generate_meeting`` from options added by ``add_meeting_options``."""
+    return {name.replace("-", "_"): getattr(args, name.replace("-", "_")) for name, _, _ in MEETING_OPTIONS}
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m simulator generate", description="Generate an OpenSlides meeting as export JSON."
     )
-    for name, default in (
-        ("participants", 2000),
-        ("motions", 400),
-        ("agenda-items", 150),
-        ("speakers-per-list", 10),
-        ("polls", 30),
-        ("projectors", 2),
-        ("seed", 1),
-    ):
-        parser.add_argument(f"--{name}", type=int, default=default, help=f"default: {default}")
+    add_meeting_options(parser)
     parser.add_argument("-o", "--output", default="-", help="file to write, '-' for stdout (default)")
     parser.add_argument("--indent", type=int, default=None, help="indent the JSON (default: compact)")
     return parser

@@ -46,14 +46,16 @@ def build_agenda(
     agenda_items: int,
     speakers_per_list: int,
     tags: list[int],
+    assignments: int,
 ) -> Agenda:
-    """Exactly ``agenda_items`` items: a third topics (with elections among them), the rest motions.
+    """Exactly ``agenda_items`` items: ``assignments`` elections (at most a tenth of the items,
+    or one from 4 items on), two thirds of the rest motions, the others topics.
 
     Agenda order: opening topics, elections, "Resolutions" topics with the motions as children,
     reports and closing topics. ``motions_on_agenda`` are candidates in agenda order; only as
-    many as needed are used.
+    many as needed are used. Every item's content has a list of speakers with speakers.
     """
-    n_assignments = 2 if agenda_items >= 8 else 1 if agenda_items >= 4 else 0
+    n_assignments = min(assignments, max(1, agenda_items // 10) if agenda_items >= 4 else 0)
     n_motions = min(len(motions_on_agenda), (agenda_items - n_assignments) * 2 // 3)
     n_topics = agenda_items - n_assignments - n_motions
     n_parents = min(-(-n_motions // 10), max(1, n_topics - 2))
@@ -62,11 +64,11 @@ def build_agenda(
         _build_topic(builder, rng, f"Resolutions {k}" if n_parents > 1 else "Resolutions")
         for k in range(1, n_parents + 1)
     ]
-    assignments = [_build_assignment(builder, rng, people, index) for index in range(n_assignments)]
+    elections = [_build_assignment(builder, rng, people, index) for index in range(n_assignments)]
     split = min(4, len(frame))
     top_level: list[Fqid] = [
         *(("topic", topic) for topic in frame[:split]),
-        *(("assignment", assignment) for assignment in assignments),
+        *(("assignment", assignment) for assignment in elections),
         *(("topic", topic) for topic in parents),
         *(("topic", topic) for topic in frame[split:]),
     ]
@@ -81,7 +83,7 @@ def build_agenda(
         _build_speakers(builder, rng, people, los, speakers_per_list, phase, position)
     return Agenda(
         topics=tuple(frame + parents),
-        assignments=tuple(assignments),
+        assignments=tuple(elections),
         items=tuple(item for item, _ in order),
         current_item=order[current][0],
         current_content=order[current][1],
@@ -103,17 +105,27 @@ def _build_topic(builder: ExportBuilder, rng: Random, title: str) -> int:
     return topic
 
 
+ELECTIONS = (
+    "Election of the board",
+    "Election of the auditors",
+    "Election of delegates",
+    "Election of the chair",
+    "Election of the arbitration committee",
+)
+
+
 def _build_assignment(builder: ExportBuilder, rng: Random, people: People, index: int) -> int:
-    """An election with a few delegates as candidates; the first one is being voted on."""
+    """An election with a few delegates as candidates, looking for candidates until its ballot
+    (``generate_polls``) moves it to voting or finished."""
+    round_, kind = divmod(index, len(ELECTIONS))
+    title = ELECTIONS[kind] + (f" ({round_ + 1})" if round_ else "")
     assignment = builder.add(
         "assignment",
         {
-            "title": ("Election of the board", "Election of the auditors", "Election of delegates")[
-                index % 3
-            ],
+            "title": title,
             "description": f"<p>{sentence(rng, 12)}</p>",
             "open_posts": rng.randint(1, 3),
-            "phase": "voting" if index == 0 else "search",
+            "phase": "search",
             "sequential_number": builder.next_id("assignment"),
             "default_poll_description": "Ballot",
             "number_poll_candidates": False,

@@ -77,6 +77,8 @@ class People:
     staff: tuple[int, ...]
     delegates: tuple[int, ...]
     present: frozenset[int]
+    delegated_to: dict[int, int]
+    """Vote delegations: absent delegate's meeting user → the present delegate voting for them."""
 
     @property
     def speakers(self) -> tuple[int, ...]:
@@ -91,7 +93,9 @@ def role_sizes(participants: int) -> tuple[int, int, int]:
     return admins, staff, participants - admins - staff
 
 
-def build_participants(builder: ExportBuilder, rng: Random, participants: int) -> People:
+def build_participants(builder: ExportBuilder, rng: Random, participants: int, delegations: int) -> People:
+    """``participants`` users with meeting users in the role mix, and up to ``delegations`` vote
+    delegations (fewer only if fewer delegates are absent)."""
     groups = _build_groups(builder)
     n_admins, n_staff, _ = role_sizes(participants)
     levels = _build_structure_levels(builder)
@@ -102,6 +106,8 @@ def build_participants(builder: ExportBuilder, rng: Random, participants: int) -
         role_group = groups[1] if index < n_admins else groups[0] if is_delegate else groups[2]
         _build_meeting_user(builder, rng, user, role_group, rng.choice(levels) if is_delegate else None)
     ids = tuple(range(1, participants + 1))
+    delegates = ids[n_admins + n_staff :]
+    present = _build_presence(builder, rng, ids, n_admins + n_staff)
     people = People(
         delegate_group=groups[0],
         admin_group=groups[1],
@@ -109,10 +115,10 @@ def build_participants(builder: ExportBuilder, rng: Random, participants: int) -
         anonymous_group=groups[3],
         admins=ids[:n_admins],
         staff=ids[n_admins : n_admins + n_staff],
-        delegates=ids[n_admins + n_staff :],
-        present=_build_presence(builder, rng, ids, n_admins + n_staff),
+        delegates=delegates,
+        present=present,
+        delegated_to=_build_vote_delegations(builder, rng, delegates, present, delegations),
     )
-    _build_vote_delegations(builder, rng, people)
     _build_chat_groups(builder, people)
     builder.get("meeting", MEETING_ID)["user_ids"] = list(ids)
     return people
@@ -220,14 +226,19 @@ def _build_presence(
     return frozenset(present)
 
 
-def _build_vote_delegations(builder: ExportBuilder, rng: Random, people: People) -> None:
-    """About 2 % of the delegates are absent and delegated their vote to a present delegate."""
-    absent = [mu for mu in people.delegates if mu not in people.present]
-    receivers = [mu for mu in people.delegates if mu in people.present]
+def _build_vote_delegations(
+    builder: ExportBuilder, rng: Random, delegates: tuple[int, ...], present: frozenset[int], count: int
+) -> dict[int, int]:
+    """``count`` absent delegates (fewer if fewer are absent) delegated their vote to a present
+    delegate; nobody both gives and receives, as OpenSlides forbids chains."""
+    absent = [mu for mu in delegates if mu not in present]
+    receivers = [mu for mu in delegates if mu in present]
     if not receivers:
-        return
-    for mu in rng.sample(absent, min(len(absent), len(people.delegates) // 50)):
-        builder.link("meeting_user", mu, "vote_delegated_to_id", rng.choice(receivers))
+        return {}
+    delegated_to = {mu: rng.choice(receivers) for mu in sorted(rng.sample(absent, min(len(absent), count)))}
+    for mu, receiver in delegated_to.items():
+        builder.link("meeting_user", mu, "vote_delegated_to_id", receiver)
+    return delegated_to
 
 
 def _build_chat_groups(builder: ExportBuilder, people: People) -> None:

@@ -3,11 +3,18 @@
 Why: poll, option and vote fields have the most state-dependent restriction rules (results only
 when published or for managers, votes for their owner), so the generated polls cover every
 state (created, started, finished, published) and the analog, named and pseudoanonymous types.
-Started polls have no votes yet: OpenSlides keeps those in the vote service until the poll stops.
+
+Votes mirror what a real meeting's datastore holds. A finished or published electronic poll has
+its vote objects (``votes_per_poll`` of them), ``voted_ids`` and results, written by the
+backend when the poll stopped; delegated votes name the proxy in ``delegated_user_id``. A
+started poll has none of these: OpenSlides 4 keeps the votes of a running poll in the vote
+service and writes them to the datastore only when the poll stops. Analog polls have the
+results entered by hand (one weighted vote object per value) and are never started.
 """
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from random import Random
 
@@ -17,8 +24,8 @@ from simulator.generate_participants import People
 from simulator.generate_store import ExportBuilder
 from simulator.generate_words import decimal, token
 
-STATES = ("started", "published", "finished", "published", "created", "published")
-"""Poll states in turn: the first poll is being voted on, about half are published."""
+STATES = ("published", "finished", "published", "created", "published")
+"""States of the polls that are not started, in turn: about half are published."""
 
 COUNTED = ("finished", "published")
 
@@ -35,9 +42,21 @@ class _PollSpec:
 
 
 def build_polls(
-    builder: ExportBuilder, rng: Random, people: People, agenda: Agenda, motions: list[int], count: int
+    builder: ExportBuilder,
+    rng: Random,
+    people: People,
+    agenda: Agenda,
+    motions: list[int],
+    count: int,
+    *,
+    votes_per_poll: int,
+    started: int,
 ) -> list[int]:
-    """``count`` polls: about a sixth on elections, a sixth on topics, the rest on motions."""
+    """``count`` polls: about a sixth on elections, a sixth on topics, the rest on motions.
+
+    ``started`` electronic polls (at most a third of them, or one) are being voted on: the
+    first poll (on the motion discussed, if it is electronic) and others spread over the rest.
+    """
     share = (count + 3) // 6
     n_assignment = share if agenda.assignments else 0
     n_topic = share if agenda.topics else 0
@@ -47,10 +66,22 @@ def build_polls(
         for i in range(n_assignment)
     ]
     specs += [_topic_spec(agenda.topics[(i * 3) % len(agenda.topics)], i) for i in range(n_topic)]
+    running = _started(specs, started)
+    states = itertools.cycle(STATES)
     return [
-        _build_poll(builder, rng, people, spec, STATES[index % len(STATES)])
+        _build_poll(
+            builder, rng, people, spec, "started" if index in running else next(states), votes_per_poll
+        )
         for index, spec in enumerate(specs)
     ]
+
+
+def _started(specs: list[_PollSpec], count: int) -> set[int]:
+    """Indexes of ``count`` electronic polls spread evenly over ``specs``, the first one first;
+    at most a third of the electronic polls (or one), so small meetings keep counted ones."""
+    electronic = [index for index, spec in enumerate(specs) if spec.type != "analog"]
+    count = min(count, max(1, len(electronic) // 3), len(electronic))
+    return {electronic[k * len(electronic) // count] for k in range(count)}
 
 
 def _motion_specs(rng: Random, agenda: Agenda, motions: list[int], count: int) -> list[_PollSpec]:
@@ -89,7 +120,9 @@ def _topic_spec(topic: int, index: int) -> _PollSpec:
     return _PollSpec(("topic", topic), f"Straw poll {index + 1}", type_, "Y", "valid", options, False)
 
 
-def _build_poll(builder: ExportBuilder, rng: Random, people: People, spec: _PollSpec, state: str) -> int:
+def _build_poll(
+    builder: ExportBuilder, rng: Random, people: People, spec: _PollSpec, state: str, votes: int
+) -> int:
     fields = {
         "title": spec.title,
         "type": spec.type,
@@ -119,7 +152,9 @@ def _build_poll(builder: ExportBuilder, rng: Random, people: People, spec: _Poll
     if state in COUNTED and spec.type == "analog":
         _count_analog(builder, rng, poll, options)
     elif state in COUNTED:
-        _cast_votes(builder, rng, people, poll, spec, options, global_option)
+        _cast_votes(builder, rng, people, poll, spec, options, global_option, votes)
+    if spec.content[0] == "assignment" and state != "created":
+        builder.get("assignment", spec.content[1])["phase"] = "voting" if state == "started" else "finished"
     return poll
 
 
@@ -138,10 +173,13 @@ def _cast_votes(
     spec: _PollSpec,
     options: list[int],
     global_option: int,
+    count: int,
 ) -> None:
-    """Electronic votes of a sample of present delegates, then the results they add up to."""
-    present = [mu for mu in people.delegates if mu in people.present]
-    voters = rng.sample(present, min(len(present), max(3, (len(people.delegates) + 9) // 10)))
+    """Electronic votes of ``count`` entitled delegates (fewer only if fewer can vote), then the
+    results they add up to. Present delegates vote for themselves; an absent one who delegated
+    the vote is voted for by the proxy."""
+    entitled = [mu for mu in people.delegates if mu in people.present or mu in people.delegated_to]
+    voters = sorted(rng.sample(entitled, min(len(entitled), count)))
     for user in voters:
         if spec.pollmethod == "YNA":
             option, value = options[0], rng.choices("YNA", (6, 3, 1))[0]
@@ -149,7 +187,8 @@ def _cast_votes(
             option, value = global_option, rng.choice("NA")
         else:
             option, value = rng.choice(options), "Y"
-        _add_vote(builder, rng, option, value, 1, user if spec.type == "named" else None)
+        owner = (user, people.delegated_to.get(user, user)) if spec.type == "named" else None
+        _add_vote(builder, rng, option, value, 1, owner)
         builder.link("poll", poll, "voted_ids", user)
     _tally(builder, poll, [*options, global_option], len(voters))
 
@@ -164,14 +203,20 @@ def _count_analog(builder: ExportBuilder, rng: Random, poll: int, options: list[
 
 
 def _add_vote(
-    builder: ExportBuilder, rng: Random, option: int, value: str, weight: int, user: int | None
+    builder: ExportBuilder,
+    rng: Random,
+    option: int,
+    value: str,
+    weight: int,
+    owner: tuple[int, int] | None,
 ) -> None:
+    """A vote; ``owner`` (named polls only): the user voted for and the user who cast it."""
     vote = builder.add("vote", {"value": value, "weight": decimal(weight), "user_token": token(rng)})
     builder.link("vote", vote, "option_id", option)
     builder.link("vote", vote, "meeting_id", MEETING_ID)
-    if user is not None:
-        builder.link("vote", vote, "user_id", user)
-        builder.link("vote", vote, "delegated_user_id", user)
+    if owner is not None:
+        builder.link("vote", vote, "user_id", owner[0])
+        builder.link("vote", vote, "delegated_user_id", owner[1])
 
 
 def _tally(builder: ExportBuilder, poll: int, options: list[int], voters: int | None) -> None:

@@ -29,7 +29,7 @@ from simulator.bench.report import Result, code_version, record
 from simulator.bench.scenarios import b1, b4
 from simulator.bench.servers import LocalServers
 from simulator.bench.writes import Change, Meeting
-from simulator.generate import generate_meeting
+from simulator.generate import add_meeting_options, generate_meeting, meeting_arguments
 from simulator.local_servers import ServerError
 
 SCHEMA = Path(postgres_writer.__file__).with_name("datastore_schema.sql")
@@ -57,13 +57,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     _raise_open_files_limit()
     signal.signal(signal.SIGTERM, _interrupt)  # stop the servers started here on SIGTERM too
     progress("generating the meeting")
-    export = generate_meeting(
-        participants=args.participants,
-        motions=args.motions,
-        agenda_items=args.agenda_items,
-        polls=args.polls,
-        seed=args.seed,
-    )
+    try:
+        export = generate_meeting(**meeting_arguments(args))
+    except ValueError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
     results: list[Result] = []
     servers: LocalServers | None = None
     version = code_version()  # the code the run starts, whatever is committed meanwhile
@@ -191,10 +189,7 @@ def _parser() -> argparse.ArgumentParser:
         description="Run the benchmark scenarios B1-B4 (docs/benchmarks.md explains them).",
     )
     parser.add_argument("scenario", choices=[*SCENARIOS, "all"])
-    sizes = parser.add_argument_group("the generated meeting")
-    for name, default in (("participants", 2000), ("motions", 400), ("agenda-items", 150), ("polls", 30)):
-        sizes.add_argument(f"--{name}", type=int, default=default, help=f"default: {default}")
-    sizes.add_argument("--seed", type=int, default=1, help="default: 1")
+    add_meeting_options(parser.add_argument_group("the generated meeting"))
     runs = parser.add_argument_group("the runs")
     runs.add_argument("--connections", default="100,1000", help="B2/B3 stream counts (default: 100,1000)")
     runs.add_argument("--writes", type=_at_least(1), default=30, help="B2 writes per run (default: 30)")

@@ -121,6 +121,144 @@ def test_polls_cover_every_state(default: dict[str, Any]) -> None:
     assert all(not p.get("voted_ids") for p in started)
 
 
+def _votes(export: dict[str, Any], poll: dict[str, Any]) -> list[dict[str, Any]]:
+    options = [*poll.get("option_ids", []), poll["global_option_id"]]
+    return [export["vote"][str(v)] for o in options for v in export["option"][str(o)].get("vote_ids", [])]
+
+
+def test_default_polls_are_the_benchmark_polls(default: dict[str, Any]) -> None:
+    """40 votes in every finished or published electronic poll, 3 electronic polls started."""
+    polls = list(default["poll"].values())
+    counted = [p for p in polls if p["state"] in ("finished", "published") and p["type"] != "analog"]
+    assert len(counted) >= 10
+    for poll in counted:
+        assert len(poll["voted_ids"]) == len(set(poll["voted_ids"])) == 40, poll["id"]
+        assert len(_votes(default, poll)) == 40
+        assert poll["votescast"] == poll["votesvalid"] == "40.000000"
+    started = [p for p in polls if p["state"] == "started"]
+    assert len(started) == 3
+    assert all(p["type"] != "analog" for p in started)
+    assert {p["content_object_id"].split("/")[0] for p in started} == {"motion", "assignment"}
+
+
+def test_started_polls_hold_what_the_datastore_holds_while_voting(default: dict[str, Any]) -> None:
+    """A running poll's votes are in the vote service: no vote objects, voters or results yet."""
+    for poll in (p for p in default["poll"].values() if p["state"] == "started"):
+        assert not poll.get("voted_ids") and _votes(default, poll) == []
+        assert poll.get("votescast") is None
+    projected = [
+        p["content_object_id"] for p in default["projection"].values() if p.get("current_projector_id")
+    ]
+    assert default["poll"]["1"]["state"] == "started" and "poll/1" in projected
+
+
+def test_default_has_five_elections_with_candidates_on_the_agenda(default: dict[str, Any]) -> None:
+    assignments = list(default["assignment"].values())
+    assert len(assignments) == 5
+    assert len({a["title"] for a in assignments}) == 5
+    for assignment in assignments:
+        assert len(assignment["candidate_ids"]) == 4
+        item = default["agenda_item"][str(assignment["agenda_item_id"])]
+        assert item["content_object_id"] == f"assignment/{assignment['id']}"
+        los = default["list_of_speakers"][str(assignment["list_of_speakers_id"])]
+        assert len(los["speaker_ids"]) == 10
+        assert len(assignment["poll_ids"]) == 1
+    phases = {a["phase"] for a in assignments}
+    assert "voting" in phases and "finished" in phases
+
+
+def test_default_has_twenty_vote_delegations(default: dict[str, Any]) -> None:
+    users = default["meeting_user"]
+    delegated = {
+        mu["id"]: mu["vote_delegated_to_id"] for mu in users.values() if mu.get("vote_delegated_to_id")
+    }
+    assert len(delegated) == 20
+    delegates = set(_members(default, "Delegates"))
+    present = {u["id"] for u in default["user"].values() if u.get("is_present_in_meeting_ids")}
+    for giver, receiver in delegated.items():
+        assert {giver, receiver} <= delegates
+        assert giver not in present and receiver in present
+        assert receiver not in delegated and giver in users[str(receiver)]["vote_delegations_from_ids"]
+
+
+def test_delegated_votes_are_cast_by_the_proxy() -> None:
+    export = generate_meeting(**SMALL, votes_per_poll=1000, delegations=5, started_polls=0)
+    delegated = {mu["id"]: mu.get("vote_delegated_to_id") for mu in export["meeting_user"].values()}
+    named = [v for v in export["vote"].values() if v.get("user_id")]
+    proxied = [v for v in named if delegated.get(v["user_id"])]
+    assert proxied and all(v["delegated_user_id"] == delegated[v["user_id"]] for v in proxied)
+    assert all(v["delegated_user_id"] == v["user_id"] for v in named if v not in proxied)
+
+
+def test_new_parameters_give_the_asked_counts() -> None:
+    export = generate_meeting(
+        **SMALL | {"agenda_items": 30, "polls": 12},
+        votes_per_poll=7,
+        assignments=3,
+        started_polls=2,
+        delegations=4,
+    )
+    polls = list(export["poll"].values())
+    assert len([p for p in polls if p["state"] == "started"]) == 2
+    counted = [p for p in polls if p["state"] in ("finished", "published") and p["type"] != "analog"]
+    assert counted and all(len(p["voted_ids"]) == len(_votes(export, p)) == 7 for p in counted)
+    assert len(export["assignment"]) == 3 and len(export["agenda_item"]) == 30
+    assert all(a["candidate_ids"] and a["agenda_item_id"] for a in export["assignment"].values())
+    assert sum(1 for mu in export["meeting_user"].values() if mu.get("vote_delegated_to_id")) == 4
+    assert check_consistency(export) == []
+
+
+def test_new_parameters_are_deterministic_and_used() -> None:
+    sizes = SMALL | {
+        "agenda_items": 30,
+        "polls": 12,
+        "votes_per_poll": 5,
+        "assignments": 2,
+        "started_polls": 1,
+        "delegations": 3,
+    }
+    export = generate_meeting(**sizes, seed=7)
+    assert json.dumps(generate_meeting(**sizes, seed=7)) == json.dumps(export)
+    for name, value in (("votes_per_poll", 6), ("assignments", 1), ("started_polls", 2), ("delegations", 4)):
+        assert json.dumps(generate_meeting(**sizes | {name: value}, seed=7)) != json.dumps(export), name
+
+
+def test_a_third_of_the_electronic_polls_at_most_are_started(small: dict[str, Any]) -> None:
+    """Small meetings keep finished and published polls: 1 of the 4 polls started, not 3."""
+    states = [p["state"] for p in small["poll"].values()]
+    assert states.count("started") == 1 and {"finished", "published"} <= set(states)
+    one = generate_meeting(participants=8, motions=3, agenda_items=3, polls=1)
+    assert [p["state"] for p in one["poll"].values()] == ["started"]
+    assert all(p["state"] != "started" for p in generate_meeting(**SMALL, started_polls=0)["poll"].values())
+
+
+def test_counts_beyond_what_the_meeting_allows_are_capped() -> None:
+    """More votes, delegations or started polls than the meeting can have: as many as it can."""
+    export = generate_meeting(
+        participants=12,
+        motions=3,
+        agenda_items=4,
+        polls=6,
+        votes_per_poll=500,
+        assignments=9,
+        delegations=500,
+    )
+    assert len(export["assignment"]) == 1  # one from 4 agenda items on, then a tenth of them
+    absent = [
+        u["id"]
+        for u in export["user"].values()
+        if not u.get("is_present_in_meeting_ids") and u["id"] in _members(export, "Delegates")
+    ]
+    assert sum(1 for mu in export["meeting_user"].values() if mu.get("vote_delegated_to_id")) == len(absent)
+    counted = [
+        p
+        for p in export["poll"].values()
+        if p["state"] in ("finished", "published") and p["type"] != "analog"
+    ]
+    assert all(len(p["voted_ids"]) == len(_members(export, "Delegates")) for p in counted)
+    assert check_consistency(export) == []
+
+
 def test_projectors_show_a_motion_and_the_current_list_of_speakers(default: dict[str, Any]) -> None:
     current = [p for p in default["projection"].values() if p.get("current_projector_id")]
     assert any(p["content_object_id"].startswith("motion/") for p in current)
@@ -172,6 +310,8 @@ def test_invalid_sizes_are_refused() -> None:
         generate_meeting(participants=2)
     with pytest.raises(ValueError, match="agenda_items"):
         generate_meeting(agenda_items=0)
+    with pytest.raises(ValueError, match="votes_per_poll, delegations must not be negative"):
+        generate_meeting(votes_per_poll=-1, delegations=-2)
 
 
 def test_command_line_writes_the_export(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -182,3 +322,26 @@ def test_command_line_writes_the_export(tmp_path: Path, capsys: pytest.CaptureFi
     assert len(export["user"]) == 30
     assert export == generate_meeting(participants=30, motions=5, agenda_items=6, polls=2, seed=3)
     assert "user 30" in capsys.readouterr().err
+
+
+def test_command_line_takes_the_benchmark_options(tmp_path: Path) -> None:
+    out = tmp_path / "meeting.json"
+    sizes = ["--participants", "30", "--motions", "5", "--agenda-items", "8", "--polls", "6"]
+    extra = ["--votes-per-poll", "4", "--assignments", "2", "--started-polls", "1", "--delegations", "2"]
+    assert main([*sizes, *extra, "-o", str(out)]) == 0
+    expected = generate_meeting(
+        participants=30,
+        motions=5,
+        agenda_items=8,
+        polls=6,
+        votes_per_poll=4,
+        assignments=2,
+        started_polls=1,
+        delegations=2,
+    )
+    assert json.loads(out.read_text(encoding="utf-8")) == expected
+
+
+def test_command_line_refuses_negative_counts(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--started-polls", "-1"]) == 2
+    assert capsys.readouterr().err == "generate: started_polls must not be negative\n"
