@@ -38,6 +38,7 @@ def generate_meeting(
     assignments: int = 5,
     started_polls: int = 3,
     delegations: int = 20,
+    restricted_motions: int = 0,
     projectors: int = 2,
     seed: int = 1,
 ) -> dict[str, Any]:
@@ -52,7 +53,10 @@ def generate_meeting(
     other finished or published electronic poll has ``votes_per_poll`` votes (fewer only if
     fewer delegates can vote; a started poll's votes are in the vote service, see
     ``generate_polls``); ``delegations`` absent delegates gave their vote to a present one
-    (fewer only if fewer are absent). Raises ValueError for sizes that cannot make a meeting.
+    (fewer only if fewer are absent); ``restricted_motions`` motions are in a draft state only
+    their submitters and managers see (not in the spec's data; each submitter's view differs in
+    which keys are requested, the hardest case for sharing). Raises ValueError for sizes that
+    cannot make a meeting.
     """
     _check_sizes(participants=participants, motions=motions, agenda_items=agenda_items, projectors=projectors)
     counts = {
@@ -62,6 +66,7 @@ def generate_meeting(
         "assignments": assignments,
         "started_polls": started_polls,
         "delegations": delegations,
+        "restricted_motions": restricted_motions,
     }
     negative = [name for name, value in counts.items() if value < 0]
     if negative:
@@ -71,7 +76,7 @@ def generate_meeting(
     build_committee_and_meeting(builder)
     people = build_participants(builder, _rng(seed, "participants"), participants, delegations)
     tags = build_tags(builder)
-    motion_set = build_motions(builder, _rng(seed, "motions"), people, motions, tags)
+    motion_set = build_motions(builder, _rng(seed, "motions"), people, motions, tags, restricted_motions)
     agenda = build_agenda(
         builder,
         _rng(seed, "agenda"),
@@ -148,6 +153,7 @@ MEETING_OPTIONS = (
     ("assignments", 5, "elections with candidates, each an agenda item with a list of speakers"),
     ("started-polls", 3, "electronic polls being voted on (their votes are in the vote service)"),
     ("delegations", 20, "absent delegates who delegated their vote to a present one"),
+    ("restricted-motions", 0, "motions in a draft state only their submitters and managers see"),
     ("projectors", 2, "projectors"),
     ("seed", 1, "the same seed gives the same meeting"),
 )

@@ -30,6 +30,7 @@ class _State(NamedTuple):
     next: tuple[int, ...] = ()
     allow_support: bool = False
     allow_create_poll: bool = False
+    restrictions: tuple[str, ...] = ()
 
 
 SIMPLE_WORKFLOW = (
@@ -51,6 +52,12 @@ COMPLEX_WORKFLOW = (
     _State("needs review", None, "grey", True, "do_not_merge"),
     _State("rejected (not authorized)", "Rejection (not authorized)", "grey", True, "do_not_merge"),
 )
+DRAFT = _State(
+    "draft", None, "lightblue", False, "undefined", (0, 1),
+    restrictions=("motion.can_see_internal", "motion.can_manage_metadata", "is_submitter"),
+)  # fmt: skip
+"""A state seen only by its motions' submitters and managers: with ``restricted`` motions in
+it, their submitters' views differ in which keys are requested (groups of their own)."""
 
 
 @dataclass(frozen=True)
@@ -75,11 +82,15 @@ def build_tags(builder: ExportBuilder) -> list[int]:
 
 
 def build_motions(
-    builder: ExportBuilder, rng: Random, people: People, count: int, tags: list[int]
+    builder: ExportBuilder, rng: Random, people: People, count: int, tags: list[int], restricted: int = 0
 ) -> Motions:
-    """``count`` motions, about a tenth of them amendments to earlier motions."""
+    """``count`` motions, about a tenth of them amendments to earlier motions; the first
+    ``restricted`` ones in the complex workflow's restricted ``draft`` state (only with
+    ``restricted`` > 0 has the workflow that state)."""
     simple = _build_workflow(builder, "Simple Workflow", SIMPLE_WORKFLOW)
-    complex_ = _build_workflow(builder, "Complex Workflow", COMPLEX_WORKFLOW)
+    complex_ = _build_workflow(
+        builder, "Complex Workflow", COMPLEX_WORKFLOW + ((DRAFT,) if restricted else ())
+    )
     builder.link("meeting", MEETING_ID, "motions_default_workflow_id", simple.id)
     builder.link("meeting", MEETING_ID, "motions_default_amendment_workflow_id", simple.id)
     categories = _build_categories(builder, max(1, min(len(CATEGORY_NAMES), count // 40)))
@@ -88,10 +99,16 @@ def build_motions(
     n_amendments = count // 10
     numbers: dict[int, int] = {}
     main = []
-    for _ in range(count - n_amendments):
+    for index in range(count - n_amendments):
         workflow = simple if rng.random() < 0.85 else complex_
+        draft = complex_.states[-1] if index < restricted else None
         motion = _build_motion(
-            builder, rng, people, workflow, _lead_fields(builder, rng, categories, numbers)
+            builder,
+            rng,
+            people,
+            complex_ if draft else workflow,
+            _lead_fields(builder, rng, categories, numbers),
+            draft,
         )
         main.append(motion)
         _decorate(builder, rng, motion, blocks, tags)
@@ -127,6 +144,8 @@ def _build_workflow(builder: ExportBuilder, name: str, spec: tuple[_State, ...])
         }
         if state.label:
             fields["recommendation_label"] = state.label
+        if state.restrictions:
+            fields["restrictions"] = list(state.restrictions)
         states.append(builder.add("motion_state", fields))
     workflow = builder.add("motion_workflow", {"name": name, "sequential_number": workflow_id})
     builder.link("motion_workflow", workflow, "meeting_id", MEETING_ID)
@@ -225,12 +244,18 @@ def _amendment_fields(builder: ExportBuilder, rng: Random, lead: int) -> dict[st
 
 
 def _build_motion(
-    builder: ExportBuilder, rng: Random, people: People, workflow: _Workflow, fields: dict[str, Any]
+    builder: ExportBuilder,
+    rng: Random,
+    people: People,
+    workflow: _Workflow,
+    fields: dict[str, Any],
+    state: int | None = None,
 ) -> int:
-    """A motion in a random state of ``workflow`` with 1-3 submitters; numbers only where the
-    state sets them."""
+    """A motion in ``state`` or a random state of ``workflow`` with 1-3 submitters; numbers
+    only where the state sets them."""
     category = fields.pop("_category")
-    state = workflow.states[0] if rng.random() < 0.5 else rng.choice(workflow.states)
+    chosen = workflow.states[0] if rng.random() < 0.5 else rng.choice(workflow.states)
+    state = chosen if state is None else state
     if not builder.get("motion_state", state)["set_number"]:
         fields.pop("number", None)
         fields.pop("number_value", None)
