@@ -80,13 +80,17 @@ async def fetch(
     credentials: DevCredentials | None = None,
     on_line: Callable[[bytes], None],
     route: str = ROUTE,
+    on_sent: Callable[[], None] | None = None,
 ) -> int:
-    """POST ``body`` to ``route`` (the autoupdate route); pass every response line to
-    ``on_line`` until the response ends; return the status code."""
+    """POST ``body`` to ``route`` (the autoupdate route); call ``on_sent`` once the request is
+    written; pass every response line to ``on_line`` until the response ends; return the
+    status code."""
     reader, writer = await asyncio.open_connection(endpoint.host, endpoint.port, limit=_READ_SIZE)
     try:
         writer.write(_request(endpoint, route, body, query, credentials))
         await writer.drain()
+        if on_sent is not None:
+            on_sent()
         status, headers = await _read_head(reader)
         lines = _Lines(on_line)
         await _read_body(reader, headers, lines.feed)
@@ -158,6 +162,8 @@ class Stream:
     messages: list[tuple[float, bytes]] = field(default_factory=list)
     status: int | None = None
     error: str | None = None
+    sent: bool = False
+    """The request is written (the connection is established)."""
     ended: bool = False
 
     def fold(self) -> dict[str, Any]:
@@ -197,20 +203,27 @@ class Streams:
 
     async def wait_first_messages(self, *, limit_seconds: float, progress_every: float = 5.0) -> None:
         """Until every stream has its first message or ended; progress on stderr."""
+        await self._wait(lambda s: bool(s.messages), "first messages", limit_seconds, progress_every)
+
+    async def wait_sent(self, *, limit_seconds: float, progress_every: float = 5.0) -> None:
+        """Until every stream has sent its request or ended; progress on stderr."""
+        await self._wait(lambda s: s.sent, "requests sent", limit_seconds, progress_every)
+
+    async def _wait(
+        self, reached: Callable[[Stream], bool], what: str, limit_seconds: float, progress_every: float
+    ) -> None:
         started = time.perf_counter()
         last_report = started
         while True:
-            waiting = [s for s in self.streams if not s.messages and not s.ended]
+            waiting = [s for s in self.streams if not reached(s) and not s.ended]
             now = time.perf_counter()
             if not waiting:
                 return
             if now - started > limit_seconds:
-                raise TimeoutError(
-                    f"{len(waiting)} streams without a first message after {limit_seconds:.0f} s"
-                )
+                raise TimeoutError(f"{len(waiting)} streams without {what} after {limit_seconds:.0f} s")
             if now - last_report >= progress_every:
                 done = len(self.streams) - len(waiting)
-                progress(f"first messages {done}/{len(self.streams)} after {now - started:.0f} s")
+                progress(f"{what} {done}/{len(self.streams)} after {now - started:.0f} s")
                 last_report = now
             await asyncio.sleep(0.05)
 
@@ -226,9 +239,12 @@ class Streams:
                 return
             stream.messages.append((time.perf_counter(), self._shared.setdefault(line, line)))
 
+        def on_sent() -> None:
+            stream.sent = True
+
         try:
             stream.status = await fetch(
-                self.endpoint, self.body, credentials=stream.credentials, on_line=on_line
+                self.endpoint, self.body, credentials=stream.credentials, on_line=on_line, on_sent=on_sent
             )
         except (OSError, ProtocolError, asyncio.IncompleteReadError) as error:
             stream.error = f"{type(error).__name__}: {error}"

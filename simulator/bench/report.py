@@ -70,12 +70,12 @@ def mb(size: float) -> str:
     return f"{size / 1024 / 1024:.1f} MB"
 
 
-def record(path: Path, results: Sequence[Result], command: str, version: str) -> None:
+def record(path: Path, results: Sequence[Result], command: str, version: str, *, service: str) -> None:
     """Append one run of code ``version`` to ``path`` (created with an explaining header if
-    missing)."""
+    missing); ``service`` says which service ran and how (e.g. its Granian workers)."""
     now = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
     machine = f"Machine: {proc.machine()}; load average at the end {proc.load_average()}."
-    section = [f"## {now}", "", machine, "", f"Code: {version}.", ""]
+    section = [f"## {now}", "", machine, "", f"Code: {version}.", "", f"Service: {service}.", ""]
     section += [f"Command: `{command}`", ""]
     section += [result.markdown() for result in results]
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -40,6 +40,11 @@ class Change:
     list_fields: dict[str, dict[str, list[Any]]] = field(default_factory=dict)
 
 
+def middle(count: int) -> int:
+    """The default position of the permission change among ``count`` writes (15 of 30)."""
+    return max(1, count // 2)
+
+
 def create_events(export: dict[str, Any]) -> list[Change]:
     """One create event per object of an export (keys starting with ``_`` are bookkeeping)."""
     return [
@@ -145,12 +150,17 @@ class Writes:
     def __init__(self, meeting: Meeting) -> None:
         self.meeting = meeting
 
-    def plan(self, count: int) -> list[str]:
-        """``count`` kinds: the content writes in turn, the permission change last."""
+    def plan(self, count: int, permission_at: int | None = None) -> list[str]:
+        """``count`` kinds: the content writes in turn, the permission change as write number
+        ``permission_at`` (1-based; default: the middle, so content writes follow it)."""
         if count <= 0:
             return []
+        at = middle(count) if permission_at is None else permission_at
+        if not 1 <= at <= count:
+            raise ValueError(f"the permission change must be one of the {count} writes, not number {at}")
         kinds = [kind for kind in CONTENT_KINDS if kind != "vote" or self._voter() is not None]
-        return [kinds[index % len(kinds)] for index in range(count - 1)] + [PERMISSION]
+        content = [kinds[index % len(kinds)] for index in range(count - 1)]
+        return [*content[: at - 1], PERMISSION, *content[at - 1 :]]
 
     def build(self, kind: str, index: int) -> list[Change]:
         build = {

@@ -18,6 +18,7 @@ pytestmark = pytest.mark.e2e
 
 TINY = ["--participants", "30", "--motions", "5", "--agenda-items", "4", "--polls", "2"]
 RUN = ["--connections", "5", "--writes", "5", "--repeat", "3", "--cold-runs", "1", "--start-servers"]
+SCHEDULE = ["--permission-at", "2", "--write-interval", "0.5", "--open-batch", "2", "--workers", "2"]
 LIMIT_SECONDS = 85
 
 
@@ -25,7 +26,7 @@ def test_bench_all_at_a_tiny_size() -> None:
     has_postgres = shutil.which("pg_ctl") is not None or os.path.isdir("/usr/lib/postgresql")
     if shutil.which("redis-server") is None or not has_postgres:
         pytest.skip("needs the postgres and redis-server binaries")
-    command = [sys.executable, "-m", "simulator", "bench", "all", *TINY, *RUN]
+    command = [sys.executable, "-m", "simulator", "bench", "all", *TINY, *RUN, *SCHEDULE]
     process = subprocess.Popen(
         command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True
     )
@@ -44,3 +45,11 @@ def test_bench_all_at_a_tiny_size() -> None:
     assert re.search(
         r"\| groups \(connections computed together; this service's metric\) \| [1-5] \|", out
     ), out
+    # --workers 2: Granian's supervisor and two workers; cores used per phase
+    assert "| service processes (Granian's supervisor and workers) | 3 |" in out, out
+    for phase in ("opening the streams", "during the writes"):
+        assert re.search(rf"\| cores used {phase} \(service / driver\) \| [\d.]+ / [\d.]+ \|", out), out
+    # --permission-at 2 --write-interval 0.5: three content writes after it, queueing apart
+    assert "| 5 writes, one every 0.5 s, permission change as write 2: first XADD" in out, out
+    assert re.search(r"\| 2 \| permission \| 5 \| [\d.]+ s \| [\d.]+ s \| [\d.]+ s \|", out), out
+    assert re.search(r"\| content writes after the permission change \| 3 \|", out), out

@@ -1,0 +1,68 @@
+"""``python -m simulator bench``'s options for B2's schedule and the service it starts: bad
+values end with one line naming the option (before anything starts), good ones reach the
+plan of writes and the record's header."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from simulator.bench.cli import main
+from simulator.bench.report import Result, record
+from simulator.bench.writes import PERMISSION, Meeting, Writes, middle
+from simulator.generate import generate_meeting
+
+REMOTE = ["--url", "http://127.0.0.1:9", "--database-url", "postgresql://x@127.0.0.1:9/x"]
+REMOTE += ["--redis-url", "redis://127.0.0.1:9/0"]
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (["--permission-at", "0"], "--permission-at: must be at least 1"),
+        (["--permission-at", "x"], "--permission-at: invalid"),
+        (["--write-interval", "-1"], "--write-interval: must be a number of seconds"),
+        (["--write-interval", "nan"], "--write-interval: must be a number of seconds"),
+        (["--open-batch", "0"], "--open-batch: must be at least 1"),
+        (["--workers", "0"], "--workers: must be at least 1"),
+    ],
+)
+def test_bad_values_are_named(arguments: list[str], message: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        main(["b2", *REMOTE, *arguments])
+    assert exit_.value.code == 2
+    assert message in capsys.readouterr().err
+
+
+def test_the_permission_change_must_be_one_of_the_writes(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["b2", *REMOTE, "--writes", "6", "--permission-at", "7"]) == 2
+    assert "--permission-at 7: there are only 6 writes (--writes)" in capsys.readouterr().err
+
+
+def test_workers_need_a_service_started_here(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["b2", *REMOTE, "--workers", "2"]) == 2
+    assert "--workers sets the service started here: it needs --start-servers" in capsys.readouterr().err
+
+
+def test_the_permission_change_is_in_the_middle_by_default_or_where_asked() -> None:
+    export = generate_meeting(participants=30, motions=5, agenda_items=4, polls=2)
+    writes = Writes(Meeting.from_export(export))
+    plan = writes.plan(30)
+    assert middle(30) == 15
+    assert plan.index(PERMISSION) == 14 and plan.count(PERMISSION) == 1 and len(plan) == 30
+    assert writes.plan(6, 1)[0] == PERMISSION
+    assert writes.plan(6, 6)[-1] == PERMISSION
+    assert writes.plan(1) == [PERMISSION]
+    with pytest.raises(ValueError, match="one of the 6 writes, not number 7"):
+        writes.plan(6, 7)
+
+
+def test_the_record_names_the_service(tmp_path: Path) -> None:
+    path = tmp_path / "benchmarks.md"
+    result = Result("B3 memory, C = 5", ("figure", "value"), [("RSS per open idle stream", "0.1 MB")])
+    service = "started here, 2 Granian workers"
+    record(path, [result], "python -m simulator bench b3", "commit abc", service=service)
+    text = path.read_text()
+    assert "Service: started here, 2 Granian workers." in text
+    assert "| RSS per open idle stream | 0.1 MB |" in text
