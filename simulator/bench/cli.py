@@ -135,7 +135,7 @@ async def _over_http(
         if "b1" in chosen:
             results.append(_show(await b1(target, cold_runs=args.cold_runs, repeat=args.repeat)))
         for count in connections if chosen & {"b2", "b3"} else []:
-            opened = await open_streams(target, count, batch=args.open_batch)
+            opened = await open_streams(target, count, batch=args.open_batch, check=args.check_streams)
             results.append(_show(b3(opened, count)))
             if "b2" in chosen:
                 measured = await b2(
@@ -247,6 +247,12 @@ def _parser() -> argparse.ArgumentParser:
         default=1.0,
         metavar="SECONDS",
         help="B2: a write is sent every SECONDS, not waiting for the previous one's delivery (default: 1)",
+    )
+    runs.add_argument(
+        "--check-streams",
+        type=_at_least(1),
+        metavar="N",
+        help="B2: compare N streams (spread evenly) with a fresh ?single at the end (default: all)",
     )
     runs.add_argument(
         "--open-batch",

@@ -6,7 +6,9 @@ service (this one, upstream's Go service), given only a base URL and the develop
 So a request is a few header lines written to a socket and a response is read as a status
 line, headers and a chunked (or sized, or closed-delimited) body cut into lines. Every line is
 kept as raw bytes with its arrival time; equal lines of different streams share one bytes
-object. Decoding and folding happen only when asked (``Stream.fold``), after the measurement.
+object; a stream opened with ``keep_first=False`` keeps only the start of its first message
+(thousands of distinct first messages of a megabyte each would cost the driver more memory
+than the service). Decoding and folding happen only when asked (``Stream.fold``), after the measurement.
 Compressed streams (``compress``) are not supported.
 """
 
@@ -28,6 +30,7 @@ ROUTE = "/system/autoupdate"
 METRICS_ROUTE = "/system/autoupdate/metrics"
 HEARTBEAT = b"{}"
 _READ_SIZE = 1 << 16
+FIRST_START = 200
 
 
 class ProtocolError(Exception):
@@ -160,6 +163,8 @@ class Stream:
     user_id: int
     credentials: DevCredentials | None
     messages: list[tuple[float, bytes]] = field(default_factory=list)
+    keep_first: bool = True
+    """False: only the first ``FIRST_START`` bytes of the first message are kept (no ``fold``)."""
     status: int | None = None
     error: str | None = None
     sent: bool = False
@@ -168,6 +173,8 @@ class Stream:
 
     def fold(self) -> dict[str, Any]:
         """The values the client holds after applying every message (``null`` deletes)."""
+        if not self.keep_first:
+            raise ValueError(f"user {self.user_id}: the stream did not keep its first message")
         state: dict[str, Any] = {}
         for _, line in self.messages:
             message = msgspec.json.decode(line)
@@ -191,10 +198,10 @@ class Streams:
         self._tasks: list[asyncio.Task[None]] = []
         self._shared: dict[bytes, bytes] = {}
 
-    def open(self, clients: Iterable[tuple[int, DevCredentials | None]]) -> None:
+    def open(self, clients: Iterable[tuple[int, DevCredentials | None]], *, keep_first: bool = True) -> None:
         """Start one stream per (user id, credentials); returns at once."""
         for user_id, credentials in clients:
-            stream = Stream(user_id, credentials)
+            stream = Stream(user_id, credentials, keep_first=keep_first)
             self.streams.append(stream)
             self._tasks.append(asyncio.create_task(self._run(stream)))
 
@@ -235,8 +242,11 @@ class Streams:
 
     async def _run(self, stream: Stream) -> None:
         def on_line(line: bytes) -> None:
-            if line == HEARTBEAT and stream.messages:
-                return
+            if stream.messages:
+                if line == HEARTBEAT:
+                    return
+            elif not stream.keep_first:
+                line = line[:FIRST_START]
             stream.messages.append((time.perf_counter(), self._shared.setdefault(line, line)))
 
         def on_sent() -> None:
