@@ -35,6 +35,8 @@ from simulator.local_servers import ServerError
 SCHEMA = Path(postgres_writer.__file__).with_name("datastore_schema.sql")
 SCENARIOS = ("b1", "b2", "b3", "b4")
 DEFAULT_WORKERS = 1
+SPARE_FILES = 200
+"""Open files besides the streams: Postgres and Redis connections, the checks, the logs."""
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -64,7 +66,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.workers is not None and not args.start_servers:
         print("error: --workers sets the service started here: it needs --start-servers", file=sys.stderr)
         return 2
-    _raise_open_files_limit()
+    limit = _raise_open_files_limit()
+    if max(connections) + SPARE_FILES > limit:
+        print(
+            f"error: --connections {max(connections)} needs {max(connections) + SPARE_FILES} open files "
+            f"and the hard limit is {limit} (raise it, e.g. ulimit -Hn, or open fewer streams)",
+            file=sys.stderr,
+        )
+        return 2
     signal.signal(signal.SIGTERM, _interrupt)  # stop the servers started here on SIGTERM too
     progress("generating the meeting")
     export = generate_meeting(
@@ -187,11 +196,14 @@ def _interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt(f"signal {signum}")
 
 
-def _raise_open_files_limit() -> None:
-    """Thousands of streams need thousands of sockets, here and in the service started here."""
+def _raise_open_files_limit() -> int | float:
+    """Thousands of streams need thousands of sockets, here and in the service, Postgres and
+    Redis started here (they inherit the limit): the soft limit is raised to the hard one,
+    which is returned."""
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    if hard == resource.RLIM_INFINITY or soft < hard:
+    if soft != hard:
         resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    return float("inf") if hard == resource.RLIM_INFINITY else hard
 
 
 def _service(args: argparse.Namespace) -> str:

@@ -4,6 +4,7 @@ plan of writes and the record's header."""
 
 from __future__ import annotations
 
+import resource
 from pathlib import Path
 
 import pytest
@@ -43,6 +44,17 @@ def test_the_permission_change_must_be_one_of_the_writes(capsys: pytest.CaptureF
 def test_workers_need_a_service_started_here(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["b2", *REMOTE, "--workers", "2"]) == 2
     assert "--workers sets the service started here: it needs --start-servers" in capsys.readouterr().err
+
+
+def test_more_streams_than_open_files_allow_are_refused(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    raised: list[tuple[int, int]] = []
+    monkeypatch.setattr(resource, "getrlimit", lambda _: (1024, 4096))
+    monkeypatch.setattr(resource, "setrlimit", lambda _, limits: raised.append(limits))
+    assert main(["b2", *REMOTE, "--connections", "100,5000"]) == 2
+    assert raised == [(4096, 4096)]  # the soft limit was raised to the hard one first
+    assert "--connections 5000 needs 5200 open files and the hard limit is 4096" in capsys.readouterr().err
 
 
 def test_the_permission_change_is_in_the_middle_by_default_or_where_asked() -> None:
