@@ -1,6 +1,6 @@
 """``python -m simulator bench``'s options for B2's schedule and the service it starts: bad
-values end with one line naming the option (before anything starts), good ones reach the
-plan of writes and the record's header."""
+values end with one line naming the option (before anything starts); the record's header
+names the service."""
 
 from __future__ import annotations
 
@@ -11,8 +11,6 @@ import pytest
 
 from simulator.bench.cli import main
 from simulator.bench.report import Result, record
-from simulator.bench.writes import PERMISSION, Meeting, Writes, middle
-from simulator.generate import generate_meeting
 
 REMOTE = ["--url", "http://127.0.0.1:9", "--database-url", "postgresql://x@127.0.0.1:9/x"]
 REMOTE += ["--redis-url", "redis://127.0.0.1:9/0"]
@@ -55,19 +53,6 @@ def test_more_streams_than_open_files_allow_are_refused(
     assert main(["b2", *REMOTE, "--connections", "100,5000"]) == 2
     assert raised == [(4096, 4096)]  # the soft limit was raised to the hard one first
     assert "--connections 5000 needs 5200 open files and the hard limit is 4096" in capsys.readouterr().err
-
-
-def test_the_permission_change_is_in_the_middle_by_default_or_where_asked() -> None:
-    export = generate_meeting(participants=30, motions=5, agenda_items=4, polls=2)
-    writes = Writes(Meeting.from_export(export))
-    plan = writes.plan(30)
-    assert middle(30) == 15
-    assert plan.index(PERMISSION) == 14 and plan.count(PERMISSION) == 1 and len(plan) == 30
-    assert writes.plan(6, 1)[0] == PERMISSION
-    assert writes.plan(6, 6)[-1] == PERMISSION
-    assert writes.plan(1) == [PERMISSION]
-    with pytest.raises(ValueError, match="one of the 6 writes, not number 7"):
-        writes.plan(6, 7)
 
 
 def test_the_record_names_the_service(tmp_path: Path) -> None:
