@@ -38,8 +38,11 @@ class Delivery:
 
 @dataclass
 class MessageKeys:
-    """The keys of each distinct message line, decoded once (equal lines share one entry)."""
+    """The keys of each distinct message line among ``relevant`` (the keys the writes changed;
+    None: all), decoded once: equal lines share one entry, and thousands of streams' messages
+    keep only the few keys that matter."""
 
+    relevant: frozenset[str] | None = None
     _known: dict[bytes, frozenset[str]] = field(default_factory=dict)
 
     def __call__(self, line: bytes) -> frozenset[str]:
@@ -50,6 +53,8 @@ class MessageKeys:
             except msgspec.DecodeError:
                 message = None
             keys = frozenset(message) if isinstance(message, dict) else frozenset()
+            if self.relevant is not None:
+                keys &= self.relevant
             self._known[line] = keys
         return keys
 

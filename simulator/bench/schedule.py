@@ -79,7 +79,7 @@ async def send_writes(
         await bus.aclose()
     cpu.sample()
     messages = [stream.messages[start:] for stream, start in zip(streams.streams, before, strict=True)]
-    delivery = attribute(messages, sent, changed, MessageKeys())
+    delivery = attribute(messages, sent, changed, MessageKeys(frozenset().union(*changed)))
     done = delivery.done
     end = max((at for at in done if at is not None), default=sent[-1])
     service = cpu.service()

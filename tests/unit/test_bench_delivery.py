@@ -74,3 +74,9 @@ def test_message_keys_are_decoded_once_and_lines_that_are_not_objects_have_none(
     assert keys(TITLE) is keys(TITLE)
     assert keys(b"[1, 2]") == frozenset()
     assert keys(b"not json") == frozenset()
+
+
+def test_message_keys_keep_only_the_relevant_ones() -> None:
+    keys = MessageKeys(frozenset().union(*CHANGED))
+    assert keys(line(motion__1__title="New", motion__2__title="Other")) == {"motion/1/title"}
+    assert attribute([[(11.1, SPEAKER)]], SENT, CHANGED, keys).arrivals == [[], [11.1], []]
