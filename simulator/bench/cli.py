@@ -111,7 +111,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             servers.close()
     if args.record is not None:
         command = "python -m simulator bench " + shlex.join(arguments)
-        record(args.record, results, command, version, service=_service(args))
+        record(args.record, results, command, version, service=_service(args, started=servers is not None))
         progress(f"recorded in {args.record}")
     failures = sum(result.failures for result in results)
     if failures:
@@ -206,9 +206,9 @@ def _raise_open_files_limit() -> int | float:
     return float("inf") if hard == resource.RLIM_INFINITY else hard
 
 
-def _service(args: argparse.Namespace) -> str:
+def _service(args: argparse.Namespace, *, started: bool) -> str:
     """The service under test, for the record's header."""
-    if args.start_servers:
+    if started:
         return f"started here, {_workers(args)} Granian workers (AUTOUPDATE_WORKERS)"
     return str(args.url) if args.url else "none (in-process scenarios only)"
 

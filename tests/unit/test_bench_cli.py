@@ -5,6 +5,7 @@ names the service."""
 from __future__ import annotations
 
 import resource
+import signal
 from pathlib import Path
 
 import pytest
@@ -63,3 +64,16 @@ def test_the_record_names_the_service(tmp_path: Path) -> None:
     text = path.read_text()
     assert "Service: started here, 2 Granian workers." in text
     assert "| RSS per open idle stream | 0.1 MB |" in text
+
+
+def test_an_in_process_run_records_that_no_service_ran(tmp_path: Path) -> None:
+    path = tmp_path / "benchmarks.md"
+    tiny = ["--participants", "30", "--motions", "5", "--agenda-items", "4", "--polls", "2"]
+    handler = signal.getsignal(signal.SIGTERM)
+    try:
+        assert main(["b4", *tiny, "--repeat", "1", "--record", str(path)]) == 0
+    finally:
+        signal.signal(signal.SIGTERM, handler)  # the command installs its own
+    text = path.read_text()
+    assert "Service: none (in-process scenarios only)." in text
+    assert "### B4 domain only" in text
