@@ -34,6 +34,9 @@ from simulator.local_servers import ServerError
 
 SCHEMA = Path(postgres_writer.__file__).with_name("datastore_schema.sql")
 SCENARIOS = ("b1", "b2", "b3", "b4")
+DEFAULT_WORKERS = 1
+SPARE_FILES = 200
+"""Open files besides the streams: Postgres and Redis connections, the checks, the logs."""
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -54,7 +57,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     if chosen & {"b2"} and not args.start_servers and not (args.database_url and args.redis_url):
         print("error: b2 needs --database-url and --redis-url (or --start-servers)", file=sys.stderr)
         return 2
-    _raise_open_files_limit()
+    if args.permission_at is not None and args.permission_at > args.writes:
+        print(
+            f"error: --permission-at {args.permission_at}: there are only {args.writes} writes (--writes)",
+            file=sys.stderr,
+        )
+        return 2
+    if args.workers is not None and not args.start_servers:
+        print("error: --workers sets the service started here: it needs --start-servers", file=sys.stderr)
+        return 2
+    limit = _raise_open_files_limit()
+    if max(connections) + SPARE_FILES > limit:
+        print(
+            f"error: --connections {max(connections)} needs {max(connections) + SPARE_FILES} open files "
+            f"and the hard limit is {limit} (raise it, e.g. ulimit -Hn, or open fewer streams)",
+            file=sys.stderr,
+        )
+        return 2
     signal.signal(signal.SIGTERM, _interrupt)  # stop the servers started here on SIGTERM too
     progress("generating the meeting")
     try:
@@ -77,8 +96,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             if args.database_url:
                 asyncio.run(_load(args.database_url, export))
             if servers is not None:
-                progress("starting the service")
-                args.url = servers.start_service().url
+                progress(f"starting the service ({_workers(args)} Granian workers)")
+                args.url = servers.start_service(workers=_workers(args), streams=max(connections)).url
             results += asyncio.run(_over_http(args, chosen, connections, export, servers))
     except (BenchError, ServerError, OSError, TimeoutError) as error:
         print(f"error: {error}", file=sys.stderr)
@@ -89,7 +108,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if servers is not None:
             servers.close()
     if args.record is not None:
-        record(args.record, results, "python -m simulator bench " + shlex.join(arguments), version)
+        command = "python -m simulator bench " + shlex.join(arguments)
+        record(args.record, results, command, version, service=_service(args, started=servers is not None))
         progress(f"recorded in {args.record}")
     failures = sum(result.failures for result in results)
     if failures:
@@ -122,12 +142,20 @@ async def _over_http(
         if "b1" in chosen:
             results.append(_show(await b1(target, cold_runs=args.cold_runs, repeat=args.repeat)))
         for count in connections if chosen & {"b2", "b3"} else []:
-            opened = await open_streams(target, count)
+            opened = await open_streams(target, count, batch=args.open_batch, check=args.check_streams)
             results.append(_show(b3(opened, count)))
             if "b2" in chosen:
-                results += [_show(result) for result in await b2(target, opened, count, args.writes)]
+                measured = await b2(
+                    target,
+                    opened,
+                    count,
+                    args.writes,
+                    permission_at=args.permission_at,
+                    interval=args.write_interval,
+                )
+                results += [_show(result) for result in measured]
             else:
-                await opened.streams.close()
+                await opened.close()
     finally:
         if pool is not None:
             await pool.close()
@@ -166,11 +194,25 @@ def _interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt(f"signal {signum}")
 
 
-def _raise_open_files_limit() -> None:
-    """Thousands of streams need thousands of sockets, here and in the service started here."""
+def _raise_open_files_limit() -> int | float:
+    """Thousands of streams need thousands of sockets, here and in the service, Postgres and
+    Redis started here (they inherit the limit): the soft limit is raised to the hard one,
+    which is returned."""
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    if hard == resource.RLIM_INFINITY or soft < hard:
+    if soft != hard:
         resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    return float("inf") if hard == resource.RLIM_INFINITY else hard
+
+
+def _service(args: argparse.Namespace, *, started: bool) -> str:
+    """The service under test, for the record's header."""
+    if started:
+        return f"started here, {_workers(args)} Granian workers (AUTOUPDATE_WORKERS)"
+    return str(args.url) if args.url else "none (in-process scenarios only)"
+
+
+def _workers(args: argparse.Namespace) -> int:
+    return DEFAULT_WORKERS if args.workers is None else int(args.workers)
 
 
 def _at_least(minimum: int) -> Callable[[str], int]:
@@ -181,6 +223,13 @@ def _at_least(minimum: int) -> Callable[[str], int]:
         return value
 
     return parse
+
+
+def _seconds(text: str) -> float:
+    value = float(text)
+    if not value >= 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError("must be a number of seconds, at least 0")
+    return value
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -194,6 +243,31 @@ def _parser() -> argparse.ArgumentParser:
     runs.add_argument("--connections", default="100,1000", help="B2/B3 stream counts (default: 100,1000)")
     runs.add_argument("--writes", type=_at_least(1), default=30, help="B2 writes per run (default: 30)")
     runs.add_argument(
+        "--permission-at",
+        type=_at_least(1),
+        metavar="K",
+        help="B2: the permission change is write number K (default: the middle, 15 of 30)",
+    )
+    runs.add_argument(
+        "--write-interval",
+        type=_seconds,
+        default=1.0,
+        metavar="SECONDS",
+        help="B2: a write is sent every SECONDS, not waiting for the previous one's delivery (default: 1)",
+    )
+    runs.add_argument(
+        "--check-streams",
+        type=_at_least(1),
+        metavar="N",
+        help="B2: compare N streams (spread evenly) with a fresh ?single at the end (default: all)",
+    )
+    runs.add_argument(
+        "--open-batch",
+        type=_at_least(1),
+        default=1000,
+        help="B2/B3: streams are opened in batches of this many connections (default: 1000)",
+    )
+    runs.add_argument(
         "--repeat", type=_at_least(1), default=10, help="B1 warm and B4 requests per role (default: 10)"
     )
     runs.add_argument(
@@ -201,6 +275,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     service = parser.add_argument_group("the service under test")
     service.add_argument("--start-servers", action="store_true", help="start Postgres, Redis and the service")
+    service.add_argument(
+        "--workers",
+        type=_at_least(1),
+        help=f"Granian workers of the service started here (AUTOUPDATE_WORKERS; default: {DEFAULT_WORKERS})",
+    )
     service.add_argument("--url", help="base URL of a running service, e.g. http://localhost:9012")
     service.add_argument("--database-url", help="its Postgres datastore, postgresql://user:pw@host:port/db")
     service.add_argument("--redis-url", help="its Redis message bus, redis://host:port/0")

@@ -6,7 +6,9 @@ service (this one, upstream's Go service), given only a base URL and the develop
 So a request is a few header lines written to a socket and a response is read as a status
 line, headers and a chunked (or sized, or closed-delimited) body cut into lines. Every line is
 kept as raw bytes with its arrival time; equal lines of different streams share one bytes
-object. Decoding and folding happen only when asked (``Stream.fold``), after the measurement.
+object; a stream opened with ``keep_first=False`` keeps only the start of its first message
+(thousands of distinct first messages of a megabyte each would cost the driver more memory
+than the service). Decoding and folding happen only when asked (``Stream.fold``), after the measurement.
 Compressed streams (``compress``) are not supported.
 """
 
@@ -28,6 +30,7 @@ ROUTE = "/system/autoupdate"
 METRICS_ROUTE = "/system/autoupdate/metrics"
 HEARTBEAT = b"{}"
 _READ_SIZE = 1 << 16
+FIRST_START = 200
 
 
 class ProtocolError(Exception):
@@ -80,13 +83,17 @@ async def fetch(
     credentials: DevCredentials | None = None,
     on_line: Callable[[bytes], None],
     route: str = ROUTE,
+    on_sent: Callable[[], None] | None = None,
 ) -> int:
-    """POST ``body`` to ``route`` (the autoupdate route); pass every response line to
-    ``on_line`` until the response ends; return the status code."""
+    """POST ``body`` to ``route`` (the autoupdate route); call ``on_sent`` once the request is
+    written; pass every response line to ``on_line`` until the response ends; return the
+    status code."""
     reader, writer = await asyncio.open_connection(endpoint.host, endpoint.port, limit=_READ_SIZE)
     try:
         writer.write(_request(endpoint, route, body, query, credentials))
         await writer.drain()
+        if on_sent is not None:
+            on_sent()
         status, headers = await _read_head(reader)
         lines = _Lines(on_line)
         await _read_body(reader, headers, lines.feed)
@@ -156,12 +163,18 @@ class Stream:
     user_id: int
     credentials: DevCredentials | None
     messages: list[tuple[float, bytes]] = field(default_factory=list)
+    keep_first: bool = True
+    """False: only the first ``FIRST_START`` bytes of the first message are kept (no ``fold``)."""
     status: int | None = None
     error: str | None = None
+    sent: bool = False
+    """The request is written (the connection is established)."""
     ended: bool = False
 
     def fold(self) -> dict[str, Any]:
         """The values the client holds after applying every message (``null`` deletes)."""
+        if not self.keep_first:
+            raise ValueError(f"user {self.user_id}: the stream did not keep its first message")
         state: dict[str, Any] = {}
         for _, line in self.messages:
             message = msgspec.json.decode(line)
@@ -185,10 +198,10 @@ class Streams:
         self._tasks: list[asyncio.Task[None]] = []
         self._shared: dict[bytes, bytes] = {}
 
-    def open(self, clients: Iterable[tuple[int, DevCredentials | None]]) -> None:
+    def open(self, clients: Iterable[tuple[int, DevCredentials | None]], *, keep_first: bool = True) -> None:
         """Start one stream per (user id, credentials); returns at once."""
         for user_id, credentials in clients:
-            stream = Stream(user_id, credentials)
+            stream = Stream(user_id, credentials, keep_first=keep_first)
             self.streams.append(stream)
             self._tasks.append(asyncio.create_task(self._run(stream)))
 
@@ -197,20 +210,27 @@ class Streams:
 
     async def wait_first_messages(self, *, limit_seconds: float, progress_every: float = 5.0) -> None:
         """Until every stream has its first message or ended; progress on stderr."""
+        await self._wait(lambda s: bool(s.messages), "first messages", limit_seconds, progress_every)
+
+    async def wait_sent(self, *, limit_seconds: float, progress_every: float = 5.0) -> None:
+        """Until every stream has sent its request or ended; progress on stderr."""
+        await self._wait(lambda s: s.sent, "requests sent", limit_seconds, progress_every)
+
+    async def _wait(
+        self, reached: Callable[[Stream], bool], what: str, limit_seconds: float, progress_every: float
+    ) -> None:
         started = time.perf_counter()
         last_report = started
         while True:
-            waiting = [s for s in self.streams if not s.messages and not s.ended]
+            waiting = [s for s in self.streams if not reached(s) and not s.ended]
             now = time.perf_counter()
             if not waiting:
                 return
             if now - started > limit_seconds:
-                raise TimeoutError(
-                    f"{len(waiting)} streams without a first message after {limit_seconds:.0f} s"
-                )
+                raise TimeoutError(f"{len(waiting)} streams without {what} after {limit_seconds:.0f} s")
             if now - last_report >= progress_every:
                 done = len(self.streams) - len(waiting)
-                progress(f"first messages {done}/{len(self.streams)} after {now - started:.0f} s")
+                progress(f"{what} {done}/{len(self.streams)} after {now - started:.0f} s")
                 last_report = now
             await asyncio.sleep(0.05)
 
@@ -222,13 +242,19 @@ class Streams:
 
     async def _run(self, stream: Stream) -> None:
         def on_line(line: bytes) -> None:
-            if line == HEARTBEAT and stream.messages:
-                return
+            if stream.messages:
+                if line == HEARTBEAT:
+                    return
+            elif not stream.keep_first:
+                line = line[:FIRST_START]
             stream.messages.append((time.perf_counter(), self._shared.setdefault(line, line)))
+
+        def on_sent() -> None:
+            stream.sent = True
 
         try:
             stream.status = await fetch(
-                self.endpoint, self.body, credentials=stream.credentials, on_line=on_line
+                self.endpoint, self.body, credentials=stream.credentials, on_line=on_line, on_sent=on_sent
             )
         except (OSError, ProtocolError, asyncio.IncompleteReadError) as error:
             stream.error = f"{type(error).__name__}: {error}"

@@ -20,6 +20,10 @@ command line names other URLs. They are measurements, never test assertions.
 
 ```sh
 python -m simulator bench all --start-servers --connections 100,1000 --record docs/benchmarks.md
+# both cores: two Granian workers; the C = 10,000 hold run compares a sample of 1,000 streams
+python -m simulator bench b2 --start-servers --workers 2 --connections 3000 --record docs/benchmarks.md
+python -m simulator bench b2 --start-servers --connections 10000 --check-streams 1000 \\
+    --record docs/benchmarks.md
 # another implementation (e.g. upstream's Go service) on its own Postgres and Redis:
 python -m simulator bench b2 --url http://localhost:9012 --service-pid PID \\
     --database-url postgresql://user:password@localhost:5432/openslides --redis-url redis://localhost:6379/0
@@ -28,12 +32,32 @@ python -m simulator bench b2 --url http://localhost:9012 --service-pid PID \\
 * **B1** first response of the meeting request (`?single`) per role: cold (a fresh service
   process per measurement) and warm (data cache filled; the first user of each role, then
   further distinct users of that role); keys and bytes of the message.
-* **B2** fan-out: C streams of distinct users in the meeting's role mix, then realistic writes
+* **B2** fan-out: C streams of distinct users in the meeting's role mix, opened at once (in
+  batches of `--open-batch` established connections, default 1,000), then realistic writes
   through the real write path (Postgres rows as the datastore writer writes them, then
-  `XADD ModifiedFields`): per write the connections that got a message, the time from XADD to
-  the last message, and the service's CPU seconds; at the end every stream's folded state is
-  compared with a fresh `?single` for its user (mismatches must be 0).
-* **B3** service memory (RSS) per open idle stream, from the opening of B2's streams.
+  `XADD ModifiedFields`), sent on a schedule: one every `--write-interval` seconds (default 1),
+  never waiting for the previous write's delivery, with the permission change of the Delegates
+  group as write `--permission-at` (default: the middle, 15 of 30) so content writes follow it.
+  Per write: the connections that got a message, the time from XADD to the last of them
+  (latency), split into queueing and processing, and the service's CPU seconds from its XADD to
+  the next write's; content writes before and after the permission change are summarized
+  apart. At the end every stream's folded state is compared with a fresh `?single` for its user
+  (all streams, or an even sample of `--check-streams`; mismatches must be 0).
+* **Queueing and processing** are estimated from outside (the driver must measure any
+  compatible service): the service cannot start on write i before it finished write i-1, so
+  write i queued for `max(0, done(i-1) - xadd(i))`, at most its latency, where `done(i-1)` is
+  when the last connection got write i-1's message (if write i-1 reached no connection, the
+  last earlier write that did). Its processing is the rest: `latency(i) - queueing(i)`. A
+  stream's messages are attributed to writes after the run: a message belongs to the writes
+  already sent when it arrived (and not older than those of the stream's previous message)
+  whose changed keys it carries; one that carries none of them (a change of visibility only)
+  belongs to the oldest such write, and the table's notes count these.
+* **Cores used**: CPU seconds per wall second of the service (its process and all its
+  descendants: Granian's supervisor and workers, `--workers`) and of the driver, while the
+  streams open (until the last first message) and during the writes (first XADD to the last
+  message), from samples every 0.2 s. The record's header names the service's workers.
+* **B3** service memory (RSS) per open idle stream, from the opening of B2's streams, and the
+  driver's peak RSS.
 * **B4** domain only, in-process: restricted keys per second for the meeting request from a
   warm cache, no HTTP.
 """
@@ -70,12 +94,12 @@ def mb(size: float) -> str:
     return f"{size / 1024 / 1024:.1f} MB"
 
 
-def record(path: Path, results: Sequence[Result], command: str, version: str) -> None:
+def record(path: Path, results: Sequence[Result], command: str, version: str, *, service: str) -> None:
     """Append one run of code ``version`` to ``path`` (created with an explaining header if
-    missing)."""
+    missing); ``service`` says which service ran and how (e.g. its Granian workers)."""
     now = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
     machine = f"Machine: {proc.machine()}; load average at the end {proc.load_average()}."
-    section = [f"## {now}", "", machine, "", f"Code: {version}.", ""]
+    section = [f"## {now}", "", machine, "", f"Code: {version}.", "", f"Service: {service}.", ""]
     section += [f"Command: `{command}`", ""]
     section += [result.markdown() for result in results]
     path.parent.mkdir(parents=True, exist_ok=True)

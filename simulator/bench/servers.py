@@ -27,6 +27,9 @@ from simulator.local_servers import (
     wait_until,
 )
 
+BACKPRESSURE = 10_000
+"""The service's default ``AUTOUPDATE_BACKPRESSURE``."""
+SPARE_REQUESTS = 100
 ROOT = Path(__file__).resolve().parents[2]
 """The repository: the service runs from it, so ``adapters`` is this checkout's."""
 
@@ -34,7 +37,9 @@ ROOT = Path(__file__).resolve().parents[2]
 class Service:
     """``python -m adapters.server`` on a free port, against the given Postgres and Redis."""
 
-    def __init__(self, directory: Path, database: LocalPostgres, bus: LocalRedis) -> None:
+    def __init__(
+        self, directory: Path, database: LocalPostgres, bus: LocalRedis, *, workers: int = 1, streams: int = 0
+    ) -> None:
         self.port = free_port()
         self._log = directory / "service.log"
         self._env = {
@@ -51,6 +56,9 @@ class Service:
             "DISABLE_CONNECTION_COUNT": "true",
             "METRIC_INTERVAL": "0",
             "PYTHONUNBUFFERED": "1",
+            "AUTOUPDATE_WORKERS": str(workers),
+            # Granian's limit of concurrent requests per worker: the streams and the checks fit
+            "AUTOUPDATE_BACKPRESSURE": str(max(BACKPRESSURE, streams + SPARE_REQUESTS)),
         }
         self._process: subprocess.Popen[bytes] | None = None
         self.start()
@@ -116,9 +124,10 @@ class LocalServers:
             self.close()
             raise
 
-    def start_service(self) -> Service:
+    def start_service(self, *, workers: int = 1, streams: int = 0) -> Service:
+        """The service with ``workers`` Granian workers, able to hold ``streams`` streams."""
         assert self.postgres is not None and self.redis is not None
-        self.service = Service(self.directory, self.postgres, self.redis)
+        self.service = Service(self.directory, self.postgres, self.redis, workers=workers, streams=streams)
         return self.service
 
     def close(self) -> None:

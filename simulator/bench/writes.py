@@ -4,7 +4,8 @@
 kept current from the ``ModifiedFields`` entries of the writes, so each write is built on the
 data as it is now and a second run against the same database still changes something.
 ``Writes`` builds the events of what participants do in a meeting, consistent in both
-directions of every relation: a motion title edit, a speaker added to a list of speakers, a
+directions of every relation: a motion title edit, a speaker added to a list of speakers (of
+an object on the agenda, as the meeting request reaches lists through agenda items), a
 vote cast in a started poll, a projector switched to another motion, and a permission change
 of the default (Delegates) group.
 
@@ -38,6 +39,11 @@ class Change:
     fqid: str
     fields: dict[str, Any] = field(default_factory=dict)
     list_fields: dict[str, dict[str, list[Any]]] = field(default_factory=dict)
+
+
+def middle(count: int) -> int:
+    """The default position of the permission change among ``count`` writes (15 of 30)."""
+    return max(1, count // 2)
 
 
 def create_events(export: dict[str, Any]) -> list[Change]:
@@ -145,12 +151,17 @@ class Writes:
     def __init__(self, meeting: Meeting) -> None:
         self.meeting = meeting
 
-    def plan(self, count: int) -> list[str]:
-        """``count`` kinds: the content writes in turn, the permission change last."""
+    def plan(self, count: int, permission_at: int | None = None) -> list[str]:
+        """``count`` kinds: the content writes in turn, the permission change as write number
+        ``permission_at`` (1-based; default: the middle, so content writes follow it)."""
         if count <= 0:
             return []
+        at = middle(count) if permission_at is None else permission_at
+        if not 1 <= at <= count:
+            raise ValueError(f"the permission change must be one of the {count} writes, not number {at}")
         kinds = [kind for kind in CONTENT_KINDS if kind != "vote" or self._voter() is not None]
-        return [kinds[index % len(kinds)] for index in range(count - 1)] + [PERMISSION]
+        content = [kinds[index % len(kinds)] for index in range(count - 1)]
+        return [*content[: at - 1], PERMISSION, *content[at - 1 :]]
 
     def build(self, kind: str, index: int) -> list[Change]:
         build = {
@@ -187,6 +198,8 @@ class Writes:
             for list_id in meeting.meeting.get("list_of_speakers_ids", [])
             if not meeting.get("list_of_speakers", list_id).get("closed")
         ]
+        on_agenda = [list_id for list_id in lists if self._on_agenda(list_id)]
+        lists = on_agenda or lists
         list_id = lists[index * 5 % len(lists)]
         speakers = [
             meeting.get("speaker", s) for s in meeting.get("list_of_speakers", list_id).get("speaker_ids", [])
@@ -215,6 +228,14 @@ class Writes:
             Change("update", f"meeting_user/{meeting_user_id}", list_fields=add),
             Change("update", f"meeting/{meeting.meeting_id}", list_fields=add),
         ]
+
+    def _on_agenda(self, list_id: int) -> bool:
+        """The list's object is on the agenda: the list is one the meeting request shows (it
+        reaches lists of speakers through the agenda items)."""
+        collection, _, raw_id = (
+            self.meeting.get("list_of_speakers", list_id).get("content_object_id", "").partition("/")
+        )
+        return bool(raw_id.isdigit() and self.meeting.get(collection, int(raw_id)).get("agenda_item_id"))
 
     def _voter(self) -> tuple[int, int] | None:
         """A started poll and an entitled user who has not voted yet."""
