@@ -91,6 +91,8 @@ def build_motions(
     complex_ = _build_workflow(
         builder, "Complex Workflow", COMPLEX_WORKFLOW + ((DRAFT,) if restricted else ())
     )
+    draft_state = complex_.states[-1] if restricted else 0
+    complex_ = _Workflow(complex_.id, complex_.states[: len(COMPLEX_WORKFLOW)])  # none in draft by chance
     builder.link("meeting", MEETING_ID, "motions_default_workflow_id", simple.id)
     builder.link("meeting", MEETING_ID, "motions_default_amendment_workflow_id", simple.id)
     categories = _build_categories(builder, max(1, min(len(CATEGORY_NAMES), count // 40)))
@@ -101,7 +103,7 @@ def build_motions(
     main = []
     for index in range(count - n_amendments):
         workflow = simple if rng.random() < 0.85 else complex_
-        draft = complex_.states[-1] if index < restricted else None
+        draft = draft_state if index < restricted else None
         motion = _build_motion(
             builder,
             rng,

@@ -34,7 +34,6 @@ from domain.autoupdate.view import view
 from domain.keysbuilder import KeysRequest
 from domain.restrict.context import NOBODY, DecisionKey
 from domain.restrict.identity import IdentityFacts
-from domain.restrict.memo import DecisionMemo
 
 if TYPE_CHECKING:
     from domain.autoupdate.groups import Groups
@@ -50,15 +49,18 @@ class State(enum.Enum):
 
 
 class Seed(NamedTuple):
-    """Decisions of the group a member split from (its view was no patch): valid for the new
-    group's first computation while no change batch came in between. Their reads are the old
-    group's, so the new group depends on those too."""
+    """The computation of the shared group of a group of one user (the group a member split
+    from, or the current group of its profile): valid for the new computation while no change
+    batch came in between. The new computation continues it (``incremental.from_seed``), so
+    the new group depends on the shared group's reads too."""
 
-    memo: DecisionMemo
+    kept: Kept
     redecide: set[DecisionKey]
     """The decisions that compared with the new group's user: decided again for it."""
     generation: int
     deps: set[str]
+    current: Values
+    """The shared group's view, which ``kept`` computed."""
 
 
 class Group:

@@ -72,7 +72,7 @@ class Groups:
         seed = None
         if key not in self._groups and group.identity is not None and group.kept is not None:
             redecide = group.identity.mentioning(user_id)
-            seed = Seed(group.kept.memo, redecide, self.generation, set(group.deps))
+            seed = Seed(group.kept, redecide, self.generation, set(group.deps), group.current)
         return self._found(key, user_id, group.profile, group.request, owner=user_id, seed=seed)
 
     def shared_seed(self, group: Group, generation: int) -> Seed | None:
@@ -85,7 +85,8 @@ class Groups:
             return None
         if shared.kept is None or shared.identity is None:
             return None
-        return Seed(shared.kept.memo, shared.identity.mentioning(group.owner), generation, set(shared.deps))
+        redecide = shared.identity.mentioning(group.owner)
+        return Seed(shared.kept, redecide, generation, set(shared.deps), shared.current)
 
     def _found(
         self,

@@ -99,7 +99,48 @@ def after_changes(
     if len(gone) * 2 > len(kept.memo.decisions):
         return None
     require_existing_user(reader, user_id)
-    expansion = kept.expansion.copy()
+    computed = _continued(reader, restriction, kept.expansion, memo, gone, changed, max_keys)
+    users = kept.memo.users_of(gone)
+    fresh = memo.users_of(memo.fresh)
+    touched = None if users is None or fresh is None else users | fresh
+    return computed._replace(touched_users=touched)
+
+
+def from_seed(
+    reader: Reader,
+    restricter: Restricter,
+    user_id: int,
+    kept: Kept,
+    redecide: Collection[DecisionKey],
+    max_keys: int,
+    viewer: int | None = None,
+) -> Computed:
+    """The first computation of a group of one user, continued from ``kept``: the computation
+    of the shared group of the user's request and profile (for a user whom no fact mentions),
+    on this state. The decisions that compared with the user (``redecide``) are decided again
+    and what they judged is restricted, and expanded, again; every other key keeps the shared
+    group's value (the same premise as a member's patch). Its values are the keys that differ
+    from the shared group's view."""
+    memo = kept.memo.copy()
+    gone = memo.forget(redecide)
+    restriction = restricter.for_user(reader, user_id, memo=memo, viewer=viewer)
+    require_existing_user(reader, user_id)
+    return _continued(reader, restriction, kept.expansion, memo, gone, set(), max_keys)
+
+
+def _continued(
+    reader: Reader,
+    restriction: UserRestriction,
+    kept: Expansion,
+    memo: DecisionMemo,
+    gone: set[DecisionKey],
+    changed: set[str],
+    max_keys: int,
+) -> Computed:
+    """Continue a kept expansion whose decisions ``gone`` were forgotten and whose keys
+    ``changed`` changed: restrict what they judged again, re-expand the followed relations
+    among them; the values are those of the keys that may have changed."""
+    expansion = kept.copy()
     keys = expansion.key_refs
     dirty = {key for key in changed if key in keys}
     for decision in gone:
@@ -109,10 +150,7 @@ def after_changes(
     expansion.change(restricting.get_many(followed), restricting.get_many, max_keys)
     added, removed = expansion.settle()
     values = _restricted(reader, restriction, expansion, (dirty | added) - removed)
-    users = kept.memo.users_of(gone)
-    fresh = memo.users_of(memo.fresh)
-    touched = None if users is None or fresh is None else users | fresh
-    return Computed(values, removed, Kept(expansion, memo), restriction, touched)
+    return Computed(values, removed, Kept(expansion, memo), restriction, None)
 
 
 def judged_keys(

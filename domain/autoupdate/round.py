@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from domain.autoupdate.compute import is_meeting_admin, profile_of
-from domain.autoupdate.incremental import Computed, after_changes, from_scratch, judged_keys
+from domain.autoupdate.incremental import Computed, after_changes, from_scratch, from_seed, judged_keys
 from domain.autoupdate.member import Member, Patch, Values, encoded, patch_of
 from domain.diff import diff, same
 from domain.errors import ClientError
@@ -95,7 +95,8 @@ def plan(group: Group, reader: Reader, restricter: Restricter, max_keys: int, ge
     computed = _compute(group, reader, restricter, max_keys, generation, result.representative)
     if computed is not None:
         result.computed, result.from_scratch, result.seed = computed
-        result.message, result.current = _view(group.current, result.computed, result.from_scratch)
+        base = result.seed.current if result.seed is not None else None
+        result.message, result.current = _view(group.current, result.computed, result.from_scratch, base)
         result.touched = result.computed.touched_users
         result.identity = result.computed.restriction.identity()
     kept = result.computed.kept if result.computed is not None else group.kept
@@ -157,19 +158,29 @@ def _compute(
     seed = group.seed if group.seed is not None and group.seed.generation == generation else None
     if seed is None and group.owner is not None:
         seed = group.groups.shared_seed(group, generation)
-    memo = None
-    if seed is not None:  # decisions that do not depend on who asks hold for this user too
-        memo = seed.memo.copy()
-        memo.forget(seed.redecide)
-    computed = from_scratch(reader, restricter, representative, group.request, max_keys, memo, group.viewer)
-    return computed, True, seed
+    if seed is not None:  # what does not depend on who asks holds for this user too
+        computed = from_seed(
+            reader, restricter, representative, seed.kept, seed.redecide, max_keys, group.viewer
+        )
+        return computed, True, seed
+    computed = from_scratch(reader, restricter, representative, group.request, max_keys, None, group.viewer)
+    return computed, True, None
 
 
-def _view(current: Values, computed: Computed, scratch: bool) -> tuple[dict[str, bytes | None], Values]:
-    """The group's message and new view after ``computed`` (from scratch: every key)."""
+def _view(
+    current: Values, computed: Computed, scratch: bool, base: Values | None
+) -> tuple[dict[str, bytes | None], Values]:
+    """The group's message and new view after ``computed``: from scratch (every key), or
+    continued from ``base`` (a seed's view), or from ``current``."""
     values = encoded(computed.values)
-    if scratch:
+    if scratch and base is None:
         return diff(current, values, same)
+    if base is not None:
+        view = dict(base)
+        for key in (*computed.removed, *values):
+            view.pop(key, None)
+        view.update((key, value) for key, value in values.items() if value is not None)
+        return diff(current, {key: view.get(key) for key in computed.kept.expansion.keys}, same)
     message, visible = diff(current, values, same)
     view = dict(current)
     for key in (*computed.removed, *values):  # removed: forgotten silently (spec §5.3)

@@ -25,7 +25,7 @@ def asked(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
 
 def test_bench_passes_every_meeting_option_to_the_generator(asked: list[dict[str, Any]]) -> None:
     options = ["--participants", "30", "--votes-per-poll", "4", "--assignments", "2"]
-    options += ["--started-polls", "1", "--delegations", "2", "--seed", "9"]
+    options += ["--started-polls", "1", "--delegations", "2", "--restricted-motions", "3", "--seed", "9"]
     assert cli.main(["b4", *options]) == 2
     assert asked == [
         {
@@ -38,6 +38,7 @@ def test_bench_passes_every_meeting_option_to_the_generator(asked: list[dict[str
             "assignments": 2,
             "started_polls": 1,
             "delegations": 2,
+            "restricted_motions": 3,
             "projectors": 2,
             "seed": 9,
         }

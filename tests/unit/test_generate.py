@@ -345,3 +345,14 @@ def test_command_line_takes_the_benchmark_options(tmp_path: Path) -> None:
 def test_command_line_refuses_negative_counts(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["--started-polls", "-1"]) == 2
     assert capsys.readouterr().err == "generate: started_polls must not be negative\n"
+
+
+def test_restricted_motions_are_in_a_draft_state_only_submitters_and_managers_see() -> None:
+    export = generate_meeting(**SMALL, restricted_motions=3)
+    assert check_consistency(export) == []
+    (draft,) = (s for s in export["motion_state"].values() if s.get("restrictions"))
+    assert draft["name"] == "draft" and "is_submitter" in draft["restrictions"]
+    assert len(draft["motion_ids"]) == 3
+    assert all(export["motion"][str(m)].get("submitter_ids") for m in draft["motion_ids"])
+    plain = generate_meeting(**SMALL)
+    assert not any(s.get("restrictions") for s in plain["motion_state"].values())
