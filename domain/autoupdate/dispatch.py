@@ -54,6 +54,9 @@ class ChangeDispatch:
         changed: list[str] = [*changes, *keys]
         if keys:
             affected = (affected - set(invalidated)) | self.index.affected(keys)
+        for dependent in list(affected):  # a leader's keys are its followers' keys too
+            if isinstance(dependent, Group) and dependent.followers:
+                affected |= dependent.followers
         # groups of one user run after the shared groups, so they can start from their decisions
         for dependent in sorted(affected, key=_own_group):
             if not isinstance(dependent, Calculated):

@@ -13,7 +13,7 @@ import asyncio
 from collections.abc import Coroutine, Hashable, Iterator
 from typing import Any
 
-from domain.autoupdate.group import Group, Seed, State
+from domain.autoupdate.group import Group, Seed, State, seed_of
 from domain.autoupdate.index import DependencyIndex
 from domain.cache import Cache
 from domain.keysbuilder import KeysRequest
@@ -69,10 +69,7 @@ class Groups:
         """The group of one user whose view is no patch of ``group``'s; its first computation
         starts from ``group``'s decisions that do not depend on who asks."""
         key = (group.key, user_id)
-        seed = None
-        if key not in self._groups and group.identity is not None and group.kept is not None:
-            redecide = group.identity.mentioning(user_id)
-            seed = Seed(group.kept, redecide, self.generation, set(group.deps), group.current)
+        seed = seed_of(group, user_id, self.generation) if key not in self._groups else None
         return self._found(key, user_id, group.profile, group.request, owner=user_id, seed=seed)
 
     def shared_seed(self, group: Group, generation: int) -> Seed | None:
@@ -83,10 +80,7 @@ class Groups:
         shared = self._groups.get((group.request.fingerprint, group.profile))
         if shared is None or shared.state is not State.CURRENT:
             return None
-        if shared.kept is None or shared.identity is None:
-            return None
-        redecide = shared.identity.mentioning(group.owner)
-        return Seed(shared.kept, redecide, generation, set(shared.deps), shared.current)
+        return seed_of(shared, group.owner, generation)
 
     def _found(
         self,
@@ -141,6 +135,8 @@ class Groups:
     def drop(self, group: Group) -> None:
         """Forget an ended group."""
         self.busy(group)
+        group.release_followers()
+        group.unfollow()
         self.index.remove(group)
         if self._groups.get(group.key) is group:
             del self._groups[group.key]

@@ -115,3 +115,41 @@ def _group_of(data: dict[str, object], user_id: int) -> int:
     groups = data[f"meeting_user/{meeting_users[0]}/group_ids"]
     assert isinstance(groups, list)
     return int(groups[0])
+
+
+def test_a_group_of_one_user_follows_the_shared_groups_keys_until_they_are_replaced() -> None:
+    """The group of one user continued the shared group's computation, so it depends on every
+    key that one does: the index keeps it under its own reads only and a change of a shared
+    key reaches it through the shared group. When the shared group computes from scratch (its
+    keys are replaced), the follower is indexed under the old keys itself."""
+    data = generated_meeting(1)
+    request = parse_many(meeting_request())
+    title = min(key for key in data if key.startswith("motion/") and key.endswith("/title"))
+
+    async def run() -> None:
+        datastore = FlatDatastore(data)
+        engine = Autoupdate(Cache(datastore), PermissionRestricter(), workers=1, slides=default_registry())
+        streams = {user: await engine.subscribe(user, request) for user in [WITH_NOTES, *OTHERS]}
+        for stream in streams.values():
+            await asyncio.wait_for(stream.next(), 5)
+        groups = list(engine._groups)
+        (own,) = (g for g in groups if g.owner == WITH_NOTES)
+        assert own.leader is not None and own in own.leader.followers
+        shared = own.leader
+        assert title in shared.deps and title not in own.deps
+        assert len(own.deps) * 10 < len(shared.deps)
+
+        for round_, value in enumerate(("first", "second")):
+            change = {title: value}
+            datastore.update(change)
+            engine.apply_changes(change)
+            await engine.idle()
+            assert (await asyncio.wait_for(streams[WITH_NOTES].next(), 5)).decoded()[title] == value
+            if round_ == 0:  # the shared group starts over: its keys are replaced
+                shared.scratch = True
+                shared.notify([])
+                await engine.idle()
+                assert own.leader is None and not shared.followers and title in own.deps
+        await engine.close()
+
+    asyncio.run(run())
