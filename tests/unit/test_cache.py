@@ -29,13 +29,14 @@ def test_concurrent_loads_of_one_object_read_the_datastore_once() -> None:
     async def main() -> None:
         datastore = SlowDatastore({"user/1/username": "a"})
         cache = Cache(datastore)
-        waiting = [asyncio.create_task(cache.load(["user/1"])) for _ in range(5)]
-        await asyncio.sleep(0)
-        datastore.release.set()
-        await asyncio.gather(*waiting)
-        assert datastore.reads == 1
-        assert cache.lookup("user/1") == {"username": "a"}
-        assert cache.lookup("user/2") is MISSING
+        async with cache.running():
+            waiting = [asyncio.create_task(cache.load(["user/1"])) for _ in range(5)]
+            await asyncio.sleep(0)
+            datastore.release.set()
+            await asyncio.gather(*waiting)
+            assert datastore.reads == 1
+            assert cache.lookup("user/1") == {"username": "a"}
+            assert cache.lookup("user/2") is MISSING
 
     asyncio.run(main())
 
@@ -44,12 +45,13 @@ def test_update_during_load_wins_over_the_loaded_value() -> None:
     async def main() -> None:
         datastore = SlowDatastore({"user/1/username": "old", "user/1/id": 1})
         cache = Cache(datastore)
-        load = asyncio.create_task(cache.load(["user/1"]))
-        await asyncio.sleep(0)
-        cache.apply({"user/1/username": "new"})
-        datastore.release.set()
-        await load
-        assert cache.lookup("user/1") == {"username": "new", "id": 1}
+        async with cache.running():
+            load = asyncio.create_task(cache.load(["user/1"]))
+            await asyncio.sleep(0)
+            cache.apply({"user/1/username": "new"})
+            datastore.release.set()
+            await load
+            assert cache.lookup("user/1") == {"username": "new", "id": 1}
 
     asyncio.run(main())
 
@@ -63,11 +65,12 @@ def test_updates_of_objects_never_loaded_are_not_stored() -> None:
 def test_known_missing_object_is_created_by_an_update_and_deleted_fields_vanish() -> None:
     async def main() -> None:
         cache = Cache(FlatDatastore({"user/1/id": 1, "user/1/username": "a"}))
-        await cache.load(["user/1", "user/2"])
-        assert cache.lookup("user/2") is None
-        cache.apply({"user/2/id": 2, "user/1/username": None})
-        assert cache.lookup("user/2") == {"id": 2}
-        assert cache.lookup("user/1") == {"id": 1}
+        async with cache.running():
+            await cache.load(["user/1", "user/2"])
+            assert cache.lookup("user/2") is None
+            cache.apply({"user/2/id": 2, "user/1/username": None})
+            assert cache.lookup("user/2") == {"id": 2}
+            assert cache.lookup("user/1") == {"id": 1}
 
     asyncio.run(main())
 
@@ -77,28 +80,30 @@ def test_a_failed_load_raises_and_a_later_load_retries() -> None:
         datastore = FlatDatastore({"user/1/id": 1})
         datastore.fail = DatastoreError("down")
         cache = Cache(datastore)
-        with pytest.raises(DatastoreError):
+        async with cache.running():
+            with pytest.raises(DatastoreError):
+                await cache.load(["user/1"])
+            datastore.fail = None
             await cache.load(["user/1"])
-        datastore.fail = None
-        await cache.load(["user/1"])
-        assert cache.lookup("user/1") == {"id": 1}
+            assert cache.lookup("user/1") == {"id": 1}
 
     asyncio.run(main())
 
 
-def test_calculated_values_survive_until_their_object_is_loaded() -> None:
+def test_pushed_values_survive_until_their_object_is_loaded() -> None:
     async def main() -> None:
         cache = Cache(
-            FlatDatastore({"poll/1/id": 1, "poll/1/title": "t"}), calculated=frozenset({"poll/live_votes"})
+            FlatDatastore({"poll/1/id": 1, "poll/1/title": "t"}), pushed=frozenset({"poll/live_votes"})
         )
-        cache.apply({"poll/1/live_votes": {"5": None}, "poll/1/title": "ignored: not loaded"})
-        await cache.load(["poll/1"])
-        assert cache.lookup("poll/1") == {"id": 1, "title": "t", "live_votes": {"5": None}}
-        cache.apply({"poll/1/live_votes": None})
-        assert cache.lookup("poll/1") == {"id": 1, "title": "t"}
-        cache.reset()
-        cache.apply({"poll/1/live_votes": {"6": "Y"}})
-        await cache.load(["poll/1"])
-        assert cache.lookup("poll/1") == {"id": 1, "title": "t", "live_votes": {"6": "Y"}}
+        async with cache.running():
+            cache.apply({"poll/1/live_votes": {"5": None}, "poll/1/title": "ignored: not loaded"})
+            await cache.load(["poll/1"])
+            assert cache.lookup("poll/1") == {"id": 1, "title": "t", "live_votes": {"5": None}}
+            cache.apply({"poll/1/live_votes": None})
+            assert cache.lookup("poll/1") == {"id": 1, "title": "t"}
+            cache.reset()
+            cache.apply({"poll/1/live_votes": {"6": "Y"}})
+            await cache.load(["poll/1"])
+            assert cache.lookup("poll/1") == {"id": 1, "title": "t", "live_votes": {"6": "Y"}}
 
     asyncio.run(main())

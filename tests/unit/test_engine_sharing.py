@@ -33,14 +33,16 @@ def test_a_first_member_with_own_data_does_not_split_the_others(order: str) -> N
     async def run() -> None:
         datastore = FlatDatastore(data)
         engine = Autoupdate(Cache(datastore), PermissionRestricter(), workers=2, slides=default_registry())
-        streams = {user: await engine.subscribe(user, request) for user in users}
-        sizes = engine.group_sizes()
-        assert sizes == [1, len(OTHERS)]
-        fresh = Autoupdate(Cache(datastore), PermissionRestricter(), workers=1, slides=default_registry())
-        for user, stream in streams.items():
-            first = await asyncio.wait_for(stream.next(), 5)
-            assert first.decoded() == (await fresh.single(user, request)).decoded(), user
-        await engine.close()
-        await fresh.close()
+        async with engine.running():
+            streams = {user: await engine.subscribe(user, request) for user in users}
+            sizes = engine.group_sizes()
+            assert sizes == [1, len(OTHERS)]
+            fresh = Autoupdate(Cache(datastore), PermissionRestricter(), workers=1, slides=default_registry())
+            async with fresh.running():
+                for user, stream in streams.items():
+                    first = await asyncio.wait_for(stream.next(), 5)
+                    assert first.decoded() == (await fresh.single(user, request)).decoded(), user
+                await engine.close()
+                await fresh.close()
 
     asyncio.run(run())
