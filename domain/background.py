@@ -33,6 +33,11 @@ class Background:
         self._awaited = 0
         self._quiet: anyio.Event | None = None
 
+    @property
+    def active(self) -> bool:
+        """Inside ``running``: work can start."""
+        return self._tasks is not None
+
     @asynccontextmanager
     async def running(self) -> AsyncIterator[None]:
         """Run the tasks started in the body; they are cancelled when it ends."""
@@ -52,7 +57,7 @@ class Background:
         """Run ``work(*args)`` in the background; the returned scope cancels it. ``awaited``:
         ``idle`` waits for it (not so for timers)."""
         if self._tasks is None:
-            raise NotRunning(f"{self._owner} is not running: start it with `async with ....running()`")
+            raise NotRunning(f"{self._owner} is not running (its composition root starts it: `running()`)")
         scope = anyio.CancelScope()
         self._scopes.add(scope)
         if awaited:

@@ -153,7 +153,7 @@ class Cache:
         again, the hold goes on, else it ends once the task next waits (``_release_later``).
         So eviction never takes what a computation between two runs still needs."""
         if self._wake is None:
-            raise NotRunning("the cache is not running: start it with `async with cache.running()`")
+            raise NotRunning("the cache is not running (its composition root starts it: `running()`)")
         task = anyio.get_current_task().id
         hold = self._holds.get(task)
         if hold is None:

@@ -105,10 +105,11 @@ class Groups:
 
     def unused(self, group: Group) -> None:
         """``group`` has no members: drop it after ``idle_seconds`` unless one comes back, or
-        earlier when the idle groups keep more than ``IDLE_KEYS`` keys."""
+        earlier when the idle groups keep more than ``IDLE_KEYS`` keys (at once when the engine
+        has stopped: no timer runs then)."""
         if group.state is not State.CURRENT or group.members or group.joiners:
             return
-        if self.idle_seconds <= 0 or len(group.keys) > IDLE_KEYS:
+        if self.idle_seconds <= 0 or len(group.keys) > IDLE_KEYS or not self.background.active:
             group.end()
             return
         if group.idle_timer is None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+import anyio
 import pytest
 
 from domain.cache import Cache
@@ -105,5 +106,53 @@ def test_pushed_values_survive_until_their_object_is_loaded() -> None:
             cache.apply({"poll/1/live_votes": {"6": "Y"}})
             await cache.load(["poll/1"])
             assert cache.lookup("poll/1") == {"id": 1, "title": "t", "live_votes": {"6": "Y"}}
+
+    asyncio.run(main())
+
+
+def test_the_first_loader_leaving_does_not_cancel_the_load_others_wait_for() -> None:
+    async def main() -> None:
+        datastore = SlowDatastore({"user/1/username": "a"})
+        cache = Cache(datastore)
+        async with cache.running():
+            leaving = anyio.CancelScope()
+            first = asyncio.create_task(_load_in(cache, leaving))
+            await asyncio.sleep(0)
+            second = asyncio.create_task(cache.load(["user/1"]))
+            await asyncio.sleep(0)
+            leaving.cancel()  # the client of the first load leaves
+            await asyncio.sleep(0)
+            datastore.release.set()
+            await second
+            await first
+            assert leaving.cancelled_caught
+            assert datastore.reads == 1
+            assert cache.lookup("user/1") == {"username": "a"}
+
+    asyncio.run(main())
+
+
+async def _load_in(cache: Cache, scope: anyio.CancelScope) -> None:
+    with scope:
+        await cache.load(["user/1"])
+
+
+def test_a_load_whose_task_is_cancelled_lets_its_waiters_load_again() -> None:
+    async def main() -> None:
+        datastore = SlowDatastore({"user/1/username": "a"})
+        cache = Cache(datastore)
+        async with cache.running():
+            first = asyncio.create_task(cache.load(["user/1"]))
+            await asyncio.sleep(0)
+            second = asyncio.create_task(cache.load(["user/1"]))
+            await asyncio.sleep(0)
+            first.cancel()  # a task's own cancel(): no shield stops it
+            with pytest.raises(asyncio.CancelledError):
+                await first
+            await second  # returns: its reader finds user/1 missing and loads it again
+            assert cache.lookup("user/1") is MISSING
+            datastore.release.set()
+            await cache.load(["user/1"])
+            assert cache.lookup("user/1") == {"username": "a"}
 
     asyncio.run(main())
