@@ -36,6 +36,8 @@ class AutoupdateApp:
         self._build = build
         self._service: Service | None = None
         self._tasks: list[asyncio.Task[None]] = []
+        self._engine: asyncio.Task[None] | None = None
+        """Runs the engine (``Autoupdate.running``) from startup until shutdown."""
         self._starting = asyncio.Lock()
         self._stopping = asyncio.Event()
 
@@ -52,7 +54,7 @@ class AutoupdateApp:
             if self._service is None:
                 service = await self._build()
                 started: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-                self._tasks.append(asyncio.create_task(self._run_engine(service, started)))
+                self._engine = asyncio.create_task(self._run_engine(service, started))
                 await started
                 self._service = service
                 for job in service.background:
@@ -98,12 +100,12 @@ class AutoupdateApp:
         if self._service is None:
             return
         await self._service.engine.close()
-        self._stopping.set()
-        engine, *jobs = self._tasks
-        for task in jobs:
+        for task in self._tasks:
             task.cancel()
-        await asyncio.gather(engine, return_exceptions=True)
         await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._stopping.set()  # the jobs that feed the engine have stopped: now the engine
+        if self._engine is not None:
+            await asyncio.gather(self._engine, return_exceptions=True)
         for hook in self._service.on_shutdown:
             await hook()
 

@@ -7,6 +7,7 @@ import asyncio
 import logging
 from typing import Any
 
+import anyio
 import pytest
 
 from adapters.config import ConfigError, load_config
@@ -72,3 +73,16 @@ def test_audit_share_is_configured_by_environment() -> None:
     assert load_config({**environ, "AUTOUPDATE_AUDIT": "0.05"}).autoupdate_audit == 0.05
     with pytest.raises(ConfigError, match="AUTOUPDATE_AUDIT"):
         load_config({**environ, "AUTOUPDATE_AUDIT": "2"})
+
+
+def test_a_running_engine_with_an_audit_share_audits_its_streams() -> None:
+    async def main() -> None:
+        engine = Autoupdate(Cache(FlatDatastore(DATA)), Unrestricted(), workers=1, audit_share=1.0)
+        async with engine.running():
+            await engine.subscribe(1, parse_k("user/1/username"))
+            with anyio.fail_after(10):
+                while not engine.statistics()["autoupdate_audit_checks"]:
+                    await anyio.sleep(0.05)
+            assert engine.statistics()["autoupdate_audit_mismatches"] == 0
+
+    asyncio.run(main())
