@@ -3,13 +3,14 @@
 Whole objects (one ``models`` row per fqid) are cached: fewer queries than single fields, and
 later reads of other fields of the same object are hits. The change stream keeps cached objects
 current; objects the cache never loaded are not stored (spec §6.3). Loads are single-flight per
-fqid and run detached from the waiting request, so one client leaving does not cancel a load
-others wait for. An update that arrives while its object is being loaded wins over the loaded
-value (it is replayed on top).
+fqid; the request that starts one finishes it in a shielded scope, so one client leaving does not
+cancel a load others wait for (calculations run in tasks of the cache's own). An update that
+arrives while its object is being loaded wins over the loaded value (it is replayed on top).
 
 Memory is bounded (``cache_store``): objects that open dependents read stay, the rest stay within
 a byte budget, and a computation keeps what it loaded until it stops loading (a *hold*), so
-that its next run finds it. Holds end in a task of the cache's own (``running``).
+that its next run finds it. Holds end in a task of the cache's own, so the cache runs
+(``running``) for as long as its engine does.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import anyio
+from anyio.abc import TaskGroup
 
 from domain.background import NotRunning
 from domain.cache_store import ObjectStore
@@ -71,23 +73,25 @@ class Cache:
         """Holds to end once their tasks wait: ``(task id, token)``."""
         self._wake: anyio.Event | None = None
         """Set when :attr:`_ending` has entries; ``None`` while the cache is not running."""
+        self._tasks: TaskGroup | None = None
+        """Where calculations run, apart from the requests that wait for them."""
         self._pending: dict[str, _Batch] = {}
         self._pending_updates: dict[str, dict[str, Any]] = {}
 
     @asynccontextmanager
     async def running(self) -> AsyncIterator[None]:
-        """Run the task that ends holds (see ``_hold``); loads need it. Entered again (several
-        engines over one cache, nested), the outermost entry runs it."""
+        """Run the task that ends holds (see ``_hold``) and the calculations; loads need it.
+        Entered again (several engines over one cache, nested), the outermost entry runs it."""
         if self._wake is not None:
             yield
             return
         async with anyio.create_task_group() as tasks:
-            self._wake = anyio.Event()
+            self._tasks, self._wake = tasks, anyio.Event()
             tasks.start_soon(self._end_holds)
             try:
                 yield
             finally:
-                self._wake = None
+                self._tasks = self._wake = None
                 tasks.cancel_scope.cancel()
         self._end_holds_now()
 
@@ -140,8 +144,10 @@ class Cache:
                     if self.calculator is None:
                         raise RuntimeError(f"no calculator for {key}")
                     running = self._computing[key] = Outcome()
-                    with anyio.CancelScope(shield=True):  # others may wait for it: leaving waits too
-                        await self._store_calculated(key, self.calculator, running)
+                    assert self._tasks is not None  # running: ``_hold`` checked
+                    # A task of its own: its computation holds what it loads apart from the
+                    # caller's, and the caller leaving does not cancel it.
+                    self._tasks.start_soon(self._store_calculated, key, self.calculator, running)
                 await running.wait()
         finally:
             self._release_later()
@@ -200,7 +206,7 @@ class Cache:
         except Exception as error:
             outcome.set_error(error)
             return
-        except BaseException:  # cancelled all the same (no shield stops a task's own cancel())
+        except BaseException:  # the cache stops
             outcome.set_result(None)  # still PENDING: its readers calculate it again
             raise
         finally:
