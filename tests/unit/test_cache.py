@@ -156,3 +156,37 @@ def test_a_load_whose_task_is_cancelled_lets_its_waiters_load_again() -> None:
             assert cache.lookup("user/1") == {"username": "a"}
 
     asyncio.run(main())
+
+
+def test_a_calculation_runs_once_and_outlives_the_caller_that_started_it() -> None:
+    async def main() -> None:
+        cache = Cache(FlatDatastore({"projection/1/id": 1}))
+        release = anyio.Event()
+        calls: list[str] = []
+
+        async def calculator(key: str) -> str:
+            calls.append(key)
+            await release.wait()
+            return "content"
+
+        cache.calculate_with(frozenset({"projection/content"}), calculator)
+        async with cache.running():
+            await cache.load(["projection/1"])
+            leaving = anyio.CancelScope()
+
+            async def first() -> None:
+                with leaving:
+                    await cache.calculate(["projection/1/content"])
+
+            started = asyncio.create_task(first())
+            await asyncio.sleep(0)
+            waiting = asyncio.create_task(cache.calculate(["projection/1/content"]))
+            await asyncio.sleep(0)
+            leaving.cancel()  # the client of the first caller leaves
+            await started
+            release.set()
+            await waiting
+            assert calls == ["projection/1/content"]
+            assert cache.lookup("projection/1") == {"id": 1, "content": "content"}
+
+    asyncio.run(main())
