@@ -64,7 +64,7 @@ def assemble(
     """
     cache = Cache(
         datastore,
-        calculated=frozenset({"poll/live_votes"}) if votes is not None else frozenset(),
+        pushed=frozenset({"poll/live_votes"}) if votes is not None else frozenset(),
         max_bytes=config.cache_max_bytes,
     )
     engine = Autoupdate(
@@ -73,6 +73,7 @@ def assemble(
         workers=config.concurent_worker,
         limits=Limits(max_keys=config.max_keys, max_queue=config.max_queued_messages),
         slides=default_registry(),
+        audit_share=config.autoupdate_audit,
     )
 
     async def consume_changes() -> None:
@@ -117,8 +118,6 @@ def assemble(
             partial(save_counts_forever, service, instance, config.metric_save_interval)
         )
     service.background.append(partial(log_metrics_forever, service, config.metric_interval))
-    if config.autoupdate_audit > 0:
-        service.background.append(partial(engine.audit_forever, config.autoupdate_audit))
     return service
 
 

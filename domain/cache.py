@@ -3,23 +3,28 @@
 Whole objects (one ``models`` row per fqid) are cached: fewer queries than single fields, and
 later reads of other fields of the same object are hits. The change stream keeps cached objects
 current; objects the cache never loaded are not stored (spec §6.3). Loads are single-flight per
-fqid and run detached from the waiting request, so one client leaving does not cancel a load
-others wait for. An update that arrives while its object is being loaded wins over the loaded
-value (it is replayed on top).
+fqid; the request that starts one finishes it in a shielded scope, so one client leaving does not
+cancel a load others wait for (calculations run in tasks of the cache's own). An update that
+arrives while its object is being loaded wins over the loaded value (it is replayed on top).
 
 Memory is bounded (``cache_store``): objects that open dependents read stay, the rest stay within
 a byte budget, and a computation keeps what it loaded until it stops loading (a *hold*), so
-that its next run finds it.
+that its next run finds it. Holds end in a task of the cache's own, so the cache runs
+(``running``) for as long as its engine does.
 """
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Awaitable, Callable, Iterable
-from functools import partial
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from contextlib import asynccontextmanager
 from typing import Any
 
+import anyio
+from anyio.abc import TaskGroup
+
+from domain.background import NotRunning
 from domain.cache_store import ObjectStore
+from domain.outcome import Outcome
 from domain.reader import MISSING, PENDING, Object, _Missing
 from ports.datastore import Datastore
 
@@ -28,7 +33,7 @@ DEFAULT_MAX_BYTES = 128 * 1024 * 1024
 MAX_ABSENT = 4096
 """Entries for objects known not to exist that the cache keeps while nobody loads them."""
 
-_Batch = asyncio.Future[None]
+_Batch = Outcome[None]
 
 
 Calculator = Callable[[str], Awaitable[Any]]
@@ -49,23 +54,58 @@ class Cache:
     def __init__(
         self,
         datastore: Datastore,
-        calculated: frozenset[str] = frozenset(),
+        pushed: frozenset[str] = frozenset(),
         *,
         max_bytes: int = DEFAULT_MAX_BYTES,
         max_absent: int = MAX_ABSENT,
     ) -> None:
         self._datastore = datastore
-        self._calculated = calculated
+        self._pushed = pushed
         self._computed_fields: dict[str, tuple[str, ...]] = {}
         self.calculator: Calculator | None = None
-        self._computing: dict[str, asyncio.Future[None]] = {}
+        self._computing: dict[str, Outcome[None]] = {}
         self._overlay: dict[str, dict[str, Any]] = {}
         self._store = ObjectStore(max_bytes, max_absent)
         self._objects = self._store.objects
-        self._holds: dict[asyncio.Task[Any] | None, _Hold] = {}
+        self._holds: dict[int, _Hold] = {}
+        """By task id: the computation a task runs."""
+        self._ending: list[tuple[int, int]] = []
+        """Holds to end once their tasks wait: ``(task id, token)``."""
+        self._wake: anyio.Event | None = None
+        """Set when :attr:`_ending` has entries; ``None`` while the cache is not running."""
+        self._tasks: TaskGroup | None = None
+        """Where calculations run, apart from the requests that wait for them."""
         self._pending: dict[str, _Batch] = {}
         self._pending_updates: dict[str, dict[str, Any]] = {}
-        self._tasks: set[asyncio.Task[None]] = set()
+
+    @asynccontextmanager
+    async def running(self) -> AsyncIterator[None]:
+        """Run the task that ends holds (see ``_hold``) and the calculations; loads need it.
+        Entered again (several engines over one cache, nested), the outermost entry runs it."""
+        if self._wake is not None:
+            yield
+            return
+        async with anyio.create_task_group() as tasks:
+            self._tasks, self._wake = tasks, anyio.Event()
+            tasks.start_soon(self._end_holds)
+            try:
+                yield
+            finally:
+                self._tasks = self._wake = None
+                tasks.cancel_scope.cancel()
+        self._end_holds_now()
+
+    async def _end_holds(self) -> None:
+        while (wake := self._wake) is not None:
+            await wake.wait()
+            if self._wake is wake:  # else stopped meanwhile
+                self._wake = anyio.Event()
+            self._end_holds_now()
+
+    def _end_holds_now(self) -> None:
+        ending, self._ending = self._ending, []
+        for task, token in ending:
+            self._release(task, token)
 
     @property
     def datastore(self) -> Datastore:
@@ -82,16 +122,15 @@ class Cache:
             mine = [f for f in wanted if f not in self._objects and f not in self._pending]
             waits = {self._pending[f] for f in wanted if f in self._pending}
             if mine:
-                batch: _Batch = asyncio.get_running_loop().create_future()
+                batch: _Batch = Outcome()
                 for fqid in mine:
                     self._pending[fqid] = batch
                     self._pending_updates[fqid] = {}
-                task = asyncio.create_task(self._fetch(mine, batch))
-                self._tasks.add(task)
-                task.add_done_callback(self._tasks.discard)
+                with anyio.CancelScope(shield=True):  # others may wait for it: leaving waits too
+                    await self._fetch(mine, batch)
                 waits.add(batch)
             for wait in waits:
-                await asyncio.shield(wait)
+                await wait.wait()
         finally:
             self._release_later()
 
@@ -104,10 +143,12 @@ class Cache:
                 if running is None:
                     if self.calculator is None:
                         raise RuntimeError(f"no calculator for {key}")
-                    running = asyncio.ensure_future(self._store_calculated(key, self.calculator))
-                    self._computing[key] = running
-                    running.add_done_callback(partial(self._done_calculating, key))
-                await asyncio.shield(running)
+                    running = self._computing[key] = Outcome()
+                    assert self._tasks is not None  # running: ``_hold`` checked
+                    # A task of its own: its computation holds what it loads apart from the
+                    # caller's, and the caller leaving does not cancel it.
+                    self._tasks.start_soon(self._store_calculated, key, self.calculator, running)
+                await running.wait()
         finally:
             self._release_later()
 
@@ -117,7 +158,9 @@ class Cache:
         A computation runs synchronously right after its load returns; if that run loads
         again, the hold goes on, else it ends once the task next waits (``_release_later``).
         So eviction never takes what a computation between two runs still needs."""
-        task = asyncio.current_task()
+        if self._wake is None:
+            raise NotRunning("the cache is not running (its composition root starts it: `running()`)")
+        task = anyio.get_current_task().id
         hold = self._holds.get(task)
         if hold is None:
             hold = self._holds[task] = _Hold()
@@ -128,12 +171,17 @@ class Cache:
                 self._store.hold(fqid)
 
     def _release_later(self) -> None:
-        task = asyncio.current_task()
+        task = anyio.get_current_task().id
         hold = self._holds.get(task)
-        if hold is not None:
-            asyncio.get_running_loop().call_soon(self._release, task, hold.token)
+        if hold is None:
+            return
+        if self._wake is None:  # stopped meanwhile: nobody runs after this
+            self._release(task, hold.token)
+        else:
+            self._ending.append((task, hold.token))
+            self._wake.set()
 
-    def _release(self, task: asyncio.Task[Any] | None, token: int) -> None:
+    def _release(self, task: int, token: int) -> None:
         hold = self._holds.get(task)
         if hold is None or hold.token != token:
             return  # the task loads again: the later release ends the hold
@@ -152,11 +200,17 @@ class Cache:
         self._store.unpin(fqid)
         self._store.shrink()
 
-    def _done_calculating(self, key: str, _: object) -> None:
-        self._computing.pop(key, None)
-
-    async def _store_calculated(self, key: str, calculator: Calculator) -> None:
-        value = await calculator(key)
+    async def _store_calculated(self, key: str, calculator: Calculator, outcome: Outcome[None]) -> None:
+        try:
+            value = await calculator(key)
+        except Exception as error:
+            outcome.set_error(error)
+            return
+        except BaseException:  # the cache stops
+            outcome.set_result(None)  # still PENDING: its readers calculate it again
+            raise
+        finally:
+            self._computing.pop(key, None)
         fqid, _, field = key.rpartition("/")
         obj = self._objects.get(fqid)
         if obj and obj.get(field) is PENDING:
@@ -165,6 +219,7 @@ class Cache:
             else:
                 obj[field] = value
             self._store.changed(fqid)
+        outcome.set_result(None)
 
     def calculate_with(self, computed: frozenset[str], calculator: Calculator) -> None:
         """Calculate the fields ``computed`` (``collection/field``) here, with ``calculator``."""
@@ -181,14 +236,16 @@ class Cache:
     async def _fetch(self, fqids: list[str], batch: _Batch) -> None:
         try:
             objects = await self._datastore.get_objects(fqids)
-        except Exception as error:
+        except BaseException as error:
             for fqid in fqids:
                 if self._pending.get(fqid) is batch:
                     del self._pending[fqid]
                     self._pending_updates.pop(fqid, None)
-            batch.set_exception(error)
-            batch.exception()  # mark retrieved: waiters may all have left
-            return
+            if isinstance(error, Exception):
+                batch.set_error(error)
+                return
+            batch.set_result(None)  # cancelled (no shield stops a task's own cancel()): the
+            raise  # waiters' readers find the objects missing and load them again
         for fqid in fqids:
             if self._pending.get(fqid) is not batch:
                 continue  # reset while loading
@@ -212,7 +269,7 @@ class Cache:
         touched: set[str] = set()
         for key, value in changes.items():
             fqid, _, field = key.rpartition("/")
-            if self._calculated and _collection_field(fqid, field) in self._calculated:
+            if self._pushed and _collection_field(fqid, field) in self._pushed:
                 self._overlay_set(fqid, field, value)
             computed = self._computed_fields.get(fqid[: fqid.find("/")], ())
             if field in computed:

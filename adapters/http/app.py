@@ -1,7 +1,8 @@
 """The ASGI application: routing, lifespan (start and stop of background work), health.
 
 The service is built at lifespan startup, inside the worker process that serves it, by a
-``build`` coroutine from the composition root (production or simulator).
+``build`` coroutine from the composition root (production or simulator); a task of the app runs
+the engine (``Autoupdate.running``) from then until shutdown.
 """
 
 from __future__ import annotations
@@ -35,6 +36,10 @@ class AutoupdateApp:
         self._build = build
         self._service: Service | None = None
         self._tasks: list[asyncio.Task[None]] = []
+        self._engine: asyncio.Task[None] | None = None
+        """Runs the engine (``Autoupdate.running``) from startup until shutdown."""
+        self._starting = asyncio.Lock()
+        self._stopping = asyncio.Event()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -43,11 +48,28 @@ class AutoupdateApp:
             await self._http(scope, receive, send)
 
     async def startup(self) -> Service:
-        if self._service is None:
-            self._service = await self._build()
-            for job in self._service.background:
-                self._tasks.append(asyncio.create_task(_forever(job)))
-        return self._service
+        if self._service is not None:
+            return self._service
+        async with self._starting:  # requests before the lifespan's startup all wait for one
+            if self._service is None:
+                service = await self._build()
+                started: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+                self._engine = asyncio.create_task(self._run_engine(service, started))
+                await started
+                self._service = service
+                for job in service.background:
+                    self._tasks.append(asyncio.create_task(_forever(job)))
+            return self._service
+
+    async def _run_engine(self, service: Service, started: asyncio.Future[None]) -> None:
+        try:
+            async with service.engine.running():
+                started.set_result(None)
+                await self._stopping.wait()
+        except BaseException as error:
+            if not started.done():
+                started.set_exception(error)
+            raise
 
     def end_streams_on_signals(self) -> None:
         """On SIGTERM/SIGINT, end every stream cleanly so the server can stop at once.
@@ -81,6 +103,9 @@ class AutoupdateApp:
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._stopping.set()  # the jobs that feed the engine have stopped: now the engine
+        if self._engine is not None:
+            await asyncio.gather(self._engine, return_exceptions=True)
         for hook in self._service.on_shutdown:
             await hook()
 

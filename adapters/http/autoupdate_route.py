@@ -6,7 +6,6 @@ the response. The client leaving, or its session being logged out, stops everyth
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 import secrets
@@ -197,10 +196,9 @@ async def _pump(
     and the response ends cleanly, unless a write still waits for the client after
     ``DROP_SECONDS``; then the client is dropped at once. Returns whether that happened."""
     with anyio.CancelScope() as scope:
-        loop = asyncio.get_running_loop()
 
         def drop_later() -> None:
-            loop.call_later(DROP_SECONDS, scope.cancel)
+            scope.deadline = min(scope.deadline, anyio.current_time() + DROP_SECONDS)
 
         subscription.on_overflow = drop_later
         await body(send, wire_line(first.pop(), compress), more=True)

@@ -11,11 +11,12 @@ at most a given share of one core (the time of a check sets the pause before the
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import random
 import time
 from collections.abc import Hashable, Mapping
+
+import anyio
 
 from domain.autoupdate.compute import run_complete, user_values
 from domain.autoupdate.group import Group, State
@@ -47,7 +48,7 @@ class Auditor:
             started = time.perf_counter()
             await self.check()
             spent = time.perf_counter() - started
-            await asyncio.sleep(max(MIN_PAUSE, spent * (1 - share) / share))
+            await anyio.sleep(max(MIN_PAUSE, spent * (1 - share) / share))
 
     async def check(self) -> bool | None:
         """Check one random open stream; ``True`` if it was right, ``False`` if it was wrong

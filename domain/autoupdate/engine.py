@@ -9,10 +9,13 @@ The parts, each in its module: ``groups`` finds and keeps the groups; a ``group`
 
 from __future__ import annotations
 
-import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
+
+import anyio
 
 from domain.autoupdate.audit import Auditor
 from domain.autoupdate.compute import profile_of, require_existing_user, run_complete, user_values
@@ -55,7 +58,10 @@ class Autoupdate:
         limits: Limits = Limits(),
         slides: SlideRegistry | None = None,
         idle_seconds: float = IDLE_SECONDS,
+        audit_share: float = 0.0,
     ):
+        """``audit_share``: check random open streams against fresh computations, at most this
+        share of a core while running (``AUTOUPDATE_AUDIT``; see ``audit``); ``0``: never."""
         self.cache = cache
         self.restricter = restricter
         self.limits = limits
@@ -69,8 +75,9 @@ class Autoupdate:
             idle_seconds=idle_seconds,
         )
         self._dispatch = ChangeDispatch(cache, self._index, self._groups, slides)
-        self._closing = asyncio.Event()
+        self._closing = anyio.Event()
         self.auditor = Auditor(self._groups)
+        self._audit_share = audit_share
 
     async def single(self, user_id: int, request: KeysRequest) -> Message:
         """One message with every visible key that has a value (``?single``).
@@ -79,7 +86,7 @@ class Autoupdate:
         last member left, ``IDLE_SECONDS``), so a user whose permissions equal an already
         computed user's costs only a patch."""
         member = await self._join(user_id, request, None)
-        message = await member.answer
+        message = await member.answer.wait()
         assert message is not None  # a single's answer is its message
         return message
 
@@ -92,7 +99,7 @@ class Autoupdate:
         member = Member(user_id, subscription)
         try:
             await self._join(user_id, request, member)
-            await member.answer
+            await member.answer.wait()
         except BaseException:
             subscription.close()
             raise
@@ -165,13 +172,20 @@ class Autoupdate:
 
     async def idle(self) -> None:
         """Wait until every scheduled round has finished (tests, benchmarks, shutdown)."""
-        while self._groups.tasks:
-            await asyncio.gather(*list(self._groups.tasks), return_exceptions=True)
+        await self._groups.background.idle()
 
-    async def audit_forever(self, share: float) -> None:
-        """Check random open streams against fresh computations, at most ``share`` of a core
-        (``AUTOUPDATE_AUDIT``; see ``audit``)."""
-        await self.auditor.run(share)
+    @asynccontextmanager
+    async def running(self) -> AsyncIterator[Autoupdate]:
+        """Run the engine's background work (rounds, idle timers, the auditor) and its cache's;
+        the composition root enters this once, and leaving it closes the engine."""
+        async with self.cache.running(), self._groups.background.running():
+            if self._audit_share > 0:
+                self._groups.background.spawn(self.auditor.run, self._audit_share, awaited=False)
+            try:
+                yield self
+            finally:
+                with anyio.CancelScope(shield=True):
+                    await self.close()
 
     def group_sizes(self) -> list[int]:
         """The number of open streams of each group (tests, tools)."""
@@ -198,6 +212,4 @@ class Autoupdate:
             for member in list(group.members):
                 if member.subscription is not None:
                     member.subscription.end()
-        for task in list(self._groups.tasks):
-            task.cancel()
-        await asyncio.gather(*self._groups.tasks, return_exceptions=True)
+        await self._groups.background.cancel()

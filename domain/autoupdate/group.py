@@ -17,12 +17,13 @@ work of a group runs in its rounds (``round``), one at a time.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import enum
 import logging
 from collections.abc import Collection, Hashable, Iterable, Mapping
 from typing import TYPE_CHECKING, NamedTuple
+
+import anyio
 
 from domain.autoupdate.compute import run_complete_reader
 from domain.autoupdate.greeting import Greeting
@@ -125,7 +126,7 @@ class Group:
         the index keeps this group under its own reads only (a thousand-key set fewer)."""
         self.followers: set[Group] = set()
         """The groups following this one (see :attr:`leader`)."""
-        self.idle_timer: asyncio.TimerHandle | None = None
+        self.idle_timer: anyio.CancelScope | None = None
         self._greeting: Greeting | None = None
         self._more = False
         """Work arrived while a round was running: run another one."""
@@ -181,7 +182,7 @@ class Group:
             self._more = True
         elif self.state is State.CURRENT:
             self.state = State.SCHEDULED
-            self.groups.spawn(self.run())
+            self.groups.spawn(self)
 
     # -- rounds -------------------------------------------------------------------------------
 

@@ -9,12 +9,13 @@ streams cannot hold memory (docs/reliability.md, "Memory under hostile requests"
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Coroutine, Hashable, Iterator
-from typing import Any
+from collections.abc import Hashable, Iterator
+
+import anyio
 
 from domain.autoupdate.group import Group, Seed, State, seed_of
 from domain.autoupdate.index import DependencyIndex
+from domain.background import Background
 from domain.cache import Cache
 from domain.keysbuilder import KeysRequest
 from domain.restrict import Restricter
@@ -42,14 +43,15 @@ class Groups:
         self.index = index
         self.max_keys = max_keys
         self.idle_seconds = idle_seconds
-        self.slots = asyncio.Semaphore(max(1, workers))
+        self.slots = anyio.Semaphore(max(1, workers))
         """Rounds running at once (``CONCURENT_WORKER``); meeting admins skip the queue."""
         self.generation = 0
         """Change batches applied so far: a seed is valid while this is unchanged."""
         self._groups: dict[Hashable, Group] = {}
         self._idle: dict[Group, None] = {}
         """Groups without members, oldest first."""
-        self.tasks: set[asyncio.Task[None]] = set()
+        self.background = Background("the autoupdate engine")
+        """Where rounds and idle timers run."""
 
     def __iter__(self) -> Iterator[Group]:
         return iter(list(self._groups.values()))
@@ -94,13 +96,12 @@ class Groups:
         group = self._groups.get(key)
         if group is None:
             group = self._groups[key] = Group(self, key, representative, profile, request, owner, seed)
-            self.spawn(group.run())
+            self.spawn(group)
         return group
 
-    def spawn(self, coroutine: Coroutine[Any, Any, None]) -> None:
-        task = asyncio.get_running_loop().create_task(coroutine)
-        self.tasks.add(task)
-        task.add_done_callback(self.tasks.discard)
+    def spawn(self, group: Group) -> None:
+        """Run ``group``'s rounds in the background."""
+        self.background.spawn(group.run)
 
     def busy(self, group: Group) -> None:
         """``group`` has members again: it is no longer dropped when idle."""
@@ -111,14 +112,15 @@ class Groups:
 
     def unused(self, group: Group) -> None:
         """``group`` has no members: drop it after ``idle_seconds`` unless one comes back, or
-        earlier when the idle groups keep more than ``IDLE_KEYS`` keys."""
+        earlier when the idle groups keep more than ``IDLE_KEYS`` keys (at once when the engine
+        has stopped: no timer runs then)."""
         if group.state is not State.CURRENT or group.members or group.joiners:
             return
-        if self.idle_seconds <= 0 or len(group.keys) > IDLE_KEYS:
+        if self.idle_seconds <= 0 or len(group.keys) > IDLE_KEYS or not self.background.active:
             group.end()
             return
         if group.idle_timer is None:
-            group.idle_timer = asyncio.get_running_loop().call_later(self.idle_seconds, self._expire, group)
+            group.idle_timer = self.background.spawn(self._expire_later, group, awaited=False)
         self._idle[group] = None
         kept = sum(len(idle.keys) for idle in self._idle)
         for oldest in list(self._idle):
@@ -127,7 +129,8 @@ class Groups:
             kept -= len(oldest.keys)
             oldest.end()
 
-    def _expire(self, group: Group) -> None:
+    async def _expire_later(self, group: Group) -> None:
+        await anyio.sleep(self.idle_seconds)
         group.idle_timer = None
         if group.state is State.CURRENT and not group.members and not group.joiners:
             group.end()

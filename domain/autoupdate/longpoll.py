@@ -6,9 +6,10 @@ registered in the dependency index, until a key it read changes.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
+
+import anyio
 
 from domain.autoupdate.hashstate import decode_state, encode_state
 from domain.autoupdate.index import DependencyIndex
@@ -25,14 +26,14 @@ class Waiter:
 
     def __init__(self) -> None:
         self.deps: set[str] = set()
-        self.event = asyncio.Event()
+        self.event = anyio.Event()
 
     def notify(self, changed: Iterable[str]) -> None:
         self.event.set()
 
 
 async def longpoll(
-    compute: Compute, index: DependencyIndex, slots: asyncio.Semaphore, closing: asyncio.Event, state: str
+    compute: Compute, index: DependencyIndex, slots: anyio.Semaphore, closing: anyio.Event, state: str
 ) -> tuple[Message, str]:
     """Wait until the client's ``state`` (see ``hashstate``) is outdated; the diff and the new
     state. ``compute``: the user's values and the keys read."""
@@ -52,11 +53,13 @@ async def longpoll(
     return Message({}), encode_state(previous)  # shutting down: the client polls again elsewhere
 
 
-async def _first(*events: asyncio.Event) -> None:
+async def _first(*events: anyio.Event) -> None:
     """Wait until any of ``events`` is set."""
-    waits = [asyncio.ensure_future(event.wait()) for event in events]
-    try:
-        await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        for wait in waits:
-            wait.cancel()
+    async with anyio.create_task_group() as waits:
+
+        async def wait(event: anyio.Event) -> None:
+            await event.wait()
+            waits.cancel_scope.cancel()
+
+        for event in events:
+            waits.start_soon(wait, event)

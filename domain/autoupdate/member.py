@@ -14,12 +14,12 @@ between what it was told and its view here.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Collection, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from domain.autoupdate.message import Message
 from domain.autoupdate.subscription import Subscription
+from domain.outcome import Outcome
 from domain.values import encode
 
 if TYPE_CHECKING:
@@ -60,7 +60,7 @@ class Member:
         """What the dependency index has this member under (kept by the index)."""
         self.told: Mapping[str, bytes] | None = None
         """While joining: the view its client holds (``None``: nothing yet, a new stream)."""
-        self.answer: asyncio.Future[Message | None] = asyncio.get_running_loop().create_future()
+        self.answer: Outcome[Message | None] = Outcome()
         """Resolved when the member is greeted (with the message for a ``single``; a stream's is
         queued, and not kept here: a first message is about a megabyte), or failed with the
         error of the first computation."""
@@ -92,8 +92,7 @@ class Member:
         """End the member with ``error``: before its greeting the joiner gets it, after it the
         stream ends with it."""
         if not self.answer.done():
-            self.answer.set_exception(error)
-            self.answer.exception()  # retrieved: the waiter may have left
+            self.answer.set_error(error)
         elif self.subscription is not None:
             self.subscription.end(error)
 

@@ -103,7 +103,7 @@ async def b4(export: dict[str, Any], *, repeat: int) -> Result:
     result = Result(
         "B4 domain only, meeting request, warm cache", ("role", "keys", "median time", "keys per second")
     )
-    try:
+    async with engine.running():
         for role in ("delegate", "admin"):
             progress(f"B4: {role}")
             user_id = roles[role][0]
@@ -111,13 +111,12 @@ async def b4(export: dict[str, Any], *, repeat: int) -> Result:
             times = []
             for _ in range(repeat):
                 fresh = Autoupdate(cache, PermissionRestricter(), workers=1)
-                started = time.perf_counter()
-                await fresh.single(user_id, request)
-                times.append(time.perf_counter() - started)
+                async with fresh.running():
+                    started = time.perf_counter()
+                    await fresh.single(user_id, request)
+                    times.append(time.perf_counter() - started)
             median = statistics.median(times)
             result.rows.append((role, str(keys), ms(median), f"{keys / median:,.0f}"))
-    finally:
-        await engine.close()
     result.notes.append(
         f"{repeat} runs per role after one warming run, each on a new engine over the warm cache; no slides"
     )

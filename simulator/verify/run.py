@@ -90,7 +90,7 @@ async def run_case(export: dict[str, Any], case: Case, stats: Stats | None = Non
     engine = Autoupdate(Cache(datastore), PermissionRestricter(), workers=2, slides=default_registry())
     requests = [request.parsed() for request in case.requests]
     streams: list[_Stream] = []
-    try:
+    async with engine.running():
         for number, step in enumerate(case.steps):
             if isinstance(step, Connect):
                 failure = await _connect(engine, datastore, requests, streams, step, number)
@@ -114,8 +114,6 @@ async def run_case(export: dict[str, Any], case: Case, stats: Stats | None = Non
         if not await _settled(engine):
             return Failure(len(case.steps), 0, 0, f"engine did not settle within {SETTLE_SECONDS:.0f} s")
         return await _check(engine, datastore, requests, streams, len(case.steps), stats)
-    finally:
-        await engine.close()
 
 
 async def _settled(engine: Autoupdate) -> bool:

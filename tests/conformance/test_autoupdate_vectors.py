@@ -65,26 +65,28 @@ def _check_message(step: dict[str, Any], message: dict[str, Any] | None) -> None
 
 async def _run_connection(case: dict[str, Any]) -> None:
     engine, datastore = _engine(case)
-    subscription = await engine.subscribe(case["user_id"], _request(case))
-    for step in case["steps"]:
-        if step.get("disconnect"):
-            subscription.close()
-            with pytest.raises((anyio.ClosedResourceError, anyio.EndOfStream)):
-                await subscription.next()
-            continue
-        if "data_update" in step:
-            update = _decode_map(step["data_update"])
-            datastore.update(update)
-            engine.apply_changes(update)
-        wait = NO_MESSAGE_WAIT if step.get("expect_delivered") is False else 5.0
-        _check_message(step, await _next(subscription, wait))
-    await engine.close()
+    async with engine.running():
+        subscription = await engine.subscribe(case["user_id"], _request(case))
+        for step in case["steps"]:
+            if step.get("disconnect"):
+                subscription.close()
+                with pytest.raises((anyio.ClosedResourceError, anyio.EndOfStream)):
+                    await subscription.next()
+                continue
+            if "data_update" in step:
+                update = _decode_map(step["data_update"])
+                datastore.update(update)
+                engine.apply_changes(update)
+            wait = NO_MESSAGE_WAIT if step.get("expect_delivered") is False else 5.0
+            _check_message(step, await _next(subscription, wait))
+        await engine.close()
 
 
 async def _run_single(case: dict[str, Any]) -> None:
     engine, _ = _engine(case)
-    message = await engine.single(case["user_id"], _request(case))
-    assert message.decoded() == _decode_map(case["expect_single_data"])
+    async with engine.running():
+        message = await engine.single(case["user_id"], _request(case))
+        assert message.decoded() == _decode_map(case["expect_single_data"])
 
 
 def _run_filter(case: dict[str, Any]) -> None:

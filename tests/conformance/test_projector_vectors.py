@@ -111,23 +111,24 @@ async def _run_steps(case: dict[str, Any]) -> None:
     ids = [projection_id, *case.get("extra_projection_ids", [])]
     datastore = FlatDatastore(data)
     engine = Autoupdate(Cache(datastore), Unrestricted(), workers=1, slides=_registry(case.get("registry")))
-    keys = [f"projection/{id}/content" for id in ids]
+    async with engine.running():
+        keys = [f"projection/{id}/content" for id in ids]
 
-    async def contents() -> dict[str, Any]:
-        message = (await engine.single(0, parse_k(",".join(keys)))).decoded()
-        return {key: message.get(key) for key in keys}
+        async def contents() -> dict[str, Any]:
+            message = (await engine.single(0, parse_k(",".join(keys)))).decoded()
+            return {key: message.get(key) for key in keys}
 
-    first = await contents()
-    assert first[keys[0]] == _expected(case)
-    for step in case["steps"]:
-        datastore.update(step["data_update"])
-        pushed = engine.apply_changes(step["data_update"])
-        now = await contents()
-        assert set(pushed) == set(step["expect_pushed"])
-        assert {key: now[key] for key in pushed} == step["expect_pushed"]
-        assert now[keys[0]] == step["expect_content"]
-        for extra, expected in step.get("expect_extra_content", {}).items():
-            assert now[extra] == expected
+        first = await contents()
+        assert first[keys[0]] == _expected(case)
+        for step in case["steps"]:
+            datastore.update(step["data_update"])
+            pushed = engine.apply_changes(step["data_update"])
+            now = await contents()
+            assert set(pushed) == set(step["expect_pushed"])
+            assert {key: now[key] for key in pushed} == step["expect_pushed"]
+            assert now[keys[0]] == step["expect_content"]
+            for extra, expected in step.get("expect_extra_content", {}).items():
+                assert now[extra] == expected
 
 
 @pytest.mark.parametrize("case", [c for c in CASES if c.get("steps")], ids=_id)

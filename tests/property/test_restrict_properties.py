@@ -40,7 +40,12 @@ def _engine(data: dict[str, Any]) -> tuple[Autoupdate, FlatDatastore]:
 def test_nobody_receives_what_the_permission_rules_deny(seed: int, user_id: int) -> None:
     data = generated_meeting(seed)
     engine, _ = _engine(data)
-    sent = asyncio.run(engine.single(user_id, parse_many(meeting_request()))).decoded()
+
+    async def single() -> dict[str, Any]:
+        async with engine.running():
+            return (await engine.single(user_id, parse_many(meeting_request()))).decoded()
+
+    sent = asyncio.run(single())
     assert sent == restricted_values(data, user_id, sent)
 
 
@@ -56,10 +61,11 @@ def test_answer_does_not_depend_on_request_grouping_or_order(
 
     async def answers() -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
         engine, _ = _engine(data)
-        alone = (await engine.single(user_id, parse_k(",".join(own)))).decoded()
-        mixed = (await engine.single(user_id, parse_k(",".join(others + own)))).decoded()
-        reordered = (await engine.single(user_id, parse_k(",".join(reversed(own))))).decoded()
-        return alone, mixed, reordered
+        async with engine.running():
+            alone = (await engine.single(user_id, parse_k(",".join(own)))).decoded()
+            mixed = (await engine.single(user_id, parse_k(",".join(others + own)))).decoded()
+            reordered = (await engine.single(user_id, parse_k(",".join(reversed(own))))).decoded()
+            return alone, mixed, reordered
 
     alone, mixed, reordered = asyncio.run(answers())
     assert alone == {key: value for key, value in mixed.items() if key in own}
@@ -100,19 +106,21 @@ def test_revoked_permission_reaches_an_open_stream_as_nulls(
 
     async def run() -> tuple[dict[str, Any], ...]:
         engine, datastore = _engine(data)
-        streams = [await engine.subscribe(user_id, request) for request in (plain, tree)]
-        states: list[dict[str, Any]] = [{}, {}]
-        for stream, state in zip(streams, states, strict=True):
-            await _fold(engine, stream, state)
-        plain_before = dict(states[0])
-        datastore.update(revoke)
-        engine.apply_changes(revoke)
-        for stream, state in zip(streams, states, strict=True):
-            await _fold(engine, stream, state)
-        fresh, _ = _engine(datastore.data)  # from scratch: a new engine, nothing shared
-        fresh_plain = (await fresh.single(user_id, plain)).decoded()
-        fresh_tree = (await fresh.single(user_id, tree)).decoded()
-        return plain_before, states[0], fresh_plain, states[1], fresh_tree
+        async with engine.running():
+            streams = [await engine.subscribe(user_id, request) for request in (plain, tree)]
+            states: list[dict[str, Any]] = [{}, {}]
+            for stream, state in zip(streams, states, strict=True):
+                await _fold(engine, stream, state)
+            plain_before = dict(states[0])
+            datastore.update(revoke)
+            engine.apply_changes(revoke)
+            for stream, state in zip(streams, states, strict=True):
+                await _fold(engine, stream, state)
+            fresh, _ = _engine(datastore.data)  # from scratch: a new engine, nothing shared
+            async with fresh.running():
+                fresh_plain = (await fresh.single(user_id, plain)).decoded()
+                fresh_tree = (await fresh.single(user_id, tree)).decoded()
+            return plain_before, states[0], fresh_plain, states[1], fresh_tree
 
     plain_before, plain_after, fresh_plain, tree_after, fresh_tree = asyncio.run(run())
     assert plain_after == fresh_plain

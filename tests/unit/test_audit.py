@@ -7,6 +7,7 @@ import asyncio
 import logging
 from typing import Any
 
+import anyio
 import pytest
 
 from adapters.config import ConfigError, load_config
@@ -31,11 +32,12 @@ async def _fold(stream: Any, state: dict[str, Any]) -> None:
 def test_a_correct_stream_passes_the_audit() -> None:
     async def main() -> None:
         engine = Autoupdate(Cache(FlatDatastore(DATA)), Unrestricted(), workers=1)
-        await engine.subscribe(1, parse_k("user/1/username"))
-        assert await engine.auditor.check() is True
-        assert engine.statistics()["autoupdate_audit_checks"] == 1
-        assert engine.statistics()["autoupdate_audit_mismatches"] == 0
-        await engine.close()
+        async with engine.running():
+            await engine.subscribe(1, parse_k("user/1/username"))
+            assert await engine.auditor.check() is True
+            assert engine.statistics()["autoupdate_audit_checks"] == 1
+            assert engine.statistics()["autoupdate_audit_mismatches"] == 0
+            await engine.close()
 
     asyncio.run(main())
 
@@ -43,23 +45,24 @@ def test_a_correct_stream_passes_the_audit() -> None:
 def test_a_wrong_stream_is_logged_once_counted_and_corrected(caplog: pytest.LogCaptureFixture) -> None:
     async def main() -> None:
         engine = Autoupdate(Cache(FlatDatastore(DATA)), Unrestricted(), workers=1)
-        stream = await engine.subscribe(1, parse_k("user/1/username,user/1/first_name"))
-        state: dict[str, Any] = {}
-        await _fold(stream, state)
-        # A bug that lost an update: the group's view (and so the client) holds a stale value.
-        group = next(iter(engine._groups))
-        group.current = {**group.current, "user/1/username": b'"stale"'}
-        state["user/1/username"] = "stale"
-        with caplog.at_level(logging.ERROR, logger="autoupdate.audit"):
-            assert await engine.auditor.check() is False
-            await engine.idle()
+        async with engine.running():
+            stream = await engine.subscribe(1, parse_k("user/1/username,user/1/first_name"))
+            state: dict[str, Any] = {}
             await _fold(stream, state)
-            assert state == {"user/1/username": "a", "user/1/first_name": "Ada"}
-            assert await engine.auditor.check() is True
-        assert engine.statistics()["autoupdate_audit_mismatches"] == 1
-        assert [r.message for r in caplog.records if "differs from a fresh computation" in r.message]
-        assert 'user/1/username: sent "stale", fresh "a"' in caplog.text
-        await engine.close()
+            # A bug that lost an update: the group's view (and so the client) holds a stale value.
+            group = next(iter(engine._groups))
+            group.current = {**group.current, "user/1/username": b'"stale"'}
+            state["user/1/username"] = "stale"
+            with caplog.at_level(logging.ERROR, logger="autoupdate.audit"):
+                assert await engine.auditor.check() is False
+                await engine.idle()
+                await _fold(stream, state)
+                assert state == {"user/1/username": "a", "user/1/first_name": "Ada"}
+                assert await engine.auditor.check() is True
+            assert engine.statistics()["autoupdate_audit_mismatches"] == 1
+            assert [r.message for r in caplog.records if "differs from a fresh computation" in r.message]
+            assert 'user/1/username: sent "stale", fresh "a"' in caplog.text
+            await engine.close()
 
     asyncio.run(main())
 
@@ -70,3 +73,18 @@ def test_audit_share_is_configured_by_environment() -> None:
     assert load_config({**environ, "AUTOUPDATE_AUDIT": "0.05"}).autoupdate_audit == 0.05
     with pytest.raises(ConfigError, match="AUTOUPDATE_AUDIT"):
         load_config({**environ, "AUTOUPDATE_AUDIT": "2"})
+
+
+def test_a_running_engine_with_an_audit_share_audits_its_streams() -> None:
+    async def main() -> None:
+        engine = Autoupdate(Cache(FlatDatastore(DATA)), Unrestricted(), workers=1, audit_share=1.0)
+        async with engine.running():
+            await engine.subscribe(1, parse_k("user/1/username"))
+            for _ in range(200):  # the first check finds no stream; the next one a second later
+                if engine.statistics()["autoupdate_audit_checks"]:
+                    break
+                await anyio.sleep(0.05)
+            assert engine.statistics()["autoupdate_audit_checks"] >= 1
+            assert engine.statistics()["autoupdate_audit_mismatches"] == 0
+
+    asyncio.run(main())

@@ -90,7 +90,7 @@ def _call(handler: Handler, service: Service, headers: dict[str, str]) -> Sent:
     sent = Sent()
 
     async def bounded() -> None:
-        async with asyncio.timeout(5):
+        async with asyncio.timeout(5), service.engine.running():
             await handler(service, Request.from_scope(scope), sent)
 
     asyncio.run(bounded())

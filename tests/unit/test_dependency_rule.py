@@ -60,3 +60,10 @@ def test_package_imports_only_what_the_layering_allows(package: str) -> None:
 def test_domain_never_imports_io_libraries() -> None:
     for path in _files("domain"):
         assert not _imports(path) & {"asyncpg", "redis", "granian", "httpx", "jwt", "fakeredis", "zstandard"}
+
+
+def test_domain_uses_one_async_library() -> None:
+    """DESIGN: the domain's async library is anyio; asyncio and sockets are the adapters'."""
+    for path in _files("domain"):
+        forbidden = _imports(path) & {"asyncio", "socket"}
+        assert not forbidden, f"{path.relative_to(ROOT)} imports {sorted(forbidden)}"

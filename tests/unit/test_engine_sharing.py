@@ -37,15 +37,17 @@ def test_a_first_member_with_own_data_does_not_split_the_others(order: str) -> N
     async def run() -> None:
         datastore = FlatDatastore(data)
         engine = Autoupdate(Cache(datastore), PermissionRestricter(), workers=2, slides=default_registry())
-        streams = {user: await engine.subscribe(user, request) for user in users}
-        sizes = engine.group_sizes()
-        assert sizes == [1, len(OTHERS)]
-        fresh = Autoupdate(Cache(datastore), PermissionRestricter(), workers=1, slides=default_registry())
-        for user, stream in streams.items():
-            first = await asyncio.wait_for(stream.next(), 5)
-            assert first.decoded() == (await fresh.single(user, request)).decoded(), user
-        await engine.close()
-        await fresh.close()
+        async with engine.running():
+            streams = {user: await engine.subscribe(user, request) for user in users}
+            sizes = engine.group_sizes()
+            assert sizes == [1, len(OTHERS)]
+            fresh = Autoupdate(Cache(datastore), PermissionRestricter(), workers=1, slides=default_registry())
+            async with fresh.running():
+                for user, stream in streams.items():
+                    first = await asyncio.wait_for(stream.next(), 5)
+                    assert first.decoded() == (await fresh.single(user, request)).decoded(), user
+                await engine.close()
+                await fresh.close()
 
     asyncio.run(run())
 
@@ -59,6 +61,7 @@ def test_a_group_of_one_user_starts_over_from_the_shared_groups_decisions(
     data = generated_meeting(1)
     group_id = _group_of(data, WITH_NOTES)
     request = parse_many(meeting_request())
+    users = [WITH_NOTES, *OTHERS]
     seeds: list[bool] = []
     shared_seed = Groups.shared_seed
 
@@ -72,49 +75,42 @@ def test_a_group_of_one_user_starts_over_from_the_shared_groups_decisions(
     async def run() -> None:
         datastore = FlatDatastore(data)
         engine = Autoupdate(Cache(datastore), PermissionRestricter(), workers=1, slides=default_registry())
-        users = [WITH_NOTES, *OTHERS]
-        streams = {user: await engine.subscribe(user, request) for user in users}
-        folds = {
-            user: (await asyncio.wait_for(stream.next(), 5)).decoded() for user, stream in streams.items()
-        }
-        assert engine.group_sizes() == [1, len(OTHERS)]
-        change = {f"group/{group_id}/permissions": ["motion.can_see"]}
-        datastore.update(change)
-        engine.apply_changes(change)
-        await engine.idle()
-        assert seeds == [True]
-        fresh = Cache(datastore)
-        for user, stream in streams.items():
-            while stream.queued():
-                for key, value in stream.next_nowait().decoded().items():
-                    if value is None:
-                        folds[user].pop(key, None)
-                    else:
-                        folds[user][key] = value
-            values, _ = await run_complete(
-                fresh,
-                partial(
-                    user_values,
-                    restricter=PermissionRestricter(),
-                    user_id=user,
-                    request=request,
-                    max_keys=10**6,
-                ),
-            )
-            requested = {key: value for key, value in folds[user].items() if key in values}  # spec §5.3
-            assert requested == {key: value for key, value in values.items() if value is not None}, user
-        await engine.close()
+        async with engine.running():
+            streams = {user: await engine.subscribe(user, request) for user in users}
+            folds = {user: (await asyncio.wait_for(s.next(), 5)).decoded() for user, s in streams.items()}
+            assert engine.group_sizes() == [1, len(OTHERS)]
+            change = {f"group/{group_id}/permissions": ["motion.can_see"]}
+            datastore.update(change)
+            engine.apply_changes(change)
+            await engine.idle()
+            assert seeds == [True]
+            for user, stream in streams.items():
+                while stream.queued():
+                    for key, value in stream.next_nowait().decoded().items():
+                        if value is None:
+                            folds[user].pop(key, None)
+                        else:
+                            folds[user][key] = value
+            fresh = Cache(datastore)
+            async with fresh.running():
+                for user in users:
+                    compute = partial(
+                        user_values,
+                        restricter=PermissionRestricter(),
+                        user_id=user,
+                        request=request,
+                        max_keys=10**6,
+                    )
+                    values, _ = await run_complete(fresh, compute)
+                    requested = {
+                        key: value for key, value in folds[user].items() if key in values
+                    }  # spec §5.3
+                    assert requested == {key: value for key, value in values.items() if value is not None}, (
+                        user
+                    )
+            await engine.close()
 
     asyncio.run(run())
-
-
-def _group_of(data: dict[str, object], user_id: int) -> int:
-    """The (first) group of the user's meeting_user in meeting 1."""
-    meeting_users = data[f"user/{user_id}/meeting_user_ids"]
-    assert isinstance(meeting_users, list) and len(meeting_users) == 1
-    groups = data[f"meeting_user/{meeting_users[0]}/group_ids"]
-    assert isinstance(groups, list)
-    return int(groups[0])
 
 
 def test_a_group_of_one_user_follows_the_shared_groups_keys_until_they_are_replaced() -> None:
@@ -129,27 +125,35 @@ def test_a_group_of_one_user_follows_the_shared_groups_keys_until_they_are_repla
     async def run() -> None:
         datastore = FlatDatastore(data)
         engine = Autoupdate(Cache(datastore), PermissionRestricter(), workers=1, slides=default_registry())
-        streams = {user: await engine.subscribe(user, request) for user in [WITH_NOTES, *OTHERS]}
-        for stream in streams.values():
-            await asyncio.wait_for(stream.next(), 5)
-        groups = list(engine._groups)
-        (own,) = (g for g in groups if g.owner == WITH_NOTES)
-        assert own.leader is not None and own in own.leader.followers
-        shared = own.leader
-        assert title in shared.deps and title not in own.deps
-        assert len(own.deps) * 10 < len(shared.deps)
-
-        for round_, value in enumerate(("first", "second")):
-            change = {title: value}
-            datastore.update(change)
-            engine.apply_changes(change)
-            await engine.idle()
-            assert (await asyncio.wait_for(streams[WITH_NOTES].next(), 5)).decoded()[title] == value
-            if round_ == 0:  # the shared group starts over: its keys are replaced
-                shared.scratch = True
-                shared.notify([])
+        async with engine.running():
+            streams = {user: await engine.subscribe(user, request) for user in [WITH_NOTES, *OTHERS]}
+            for stream in streams.values():
+                await asyncio.wait_for(stream.next(), 5)
+            (own,) = (g for g in engine._groups if g.owner == WITH_NOTES)
+            shared = own.leader
+            assert shared is not None and own in shared.followers
+            assert title in shared.deps and title not in own.deps
+            assert len(own.deps) * 10 < len(shared.deps)
+            for value in ("first", "second"):
+                change = {title: value}
+                datastore.update(change)
+                engine.apply_changes(change)
                 await engine.idle()
-                assert own.leader is None and not shared.followers and title in own.deps
-        await engine.close()
+                assert (await asyncio.wait_for(streams[WITH_NOTES].next(), 5)).decoded()[title] == value
+                if value == "first":  # the shared group starts over: its keys are replaced
+                    shared.scratch = True
+                    shared.notify([])
+                    await engine.idle()
+                    assert own.leader is None and not shared.followers and title in own.deps
+            await engine.close()
 
     asyncio.run(run())
+
+
+def _group_of(data: dict[str, object], user_id: int) -> int:
+    """The (first) group of the user's meeting_user in meeting 1."""
+    meeting_users = data[f"user/{user_id}/meeting_user_ids"]
+    assert isinstance(meeting_users, list) and len(meeting_users) == 1
+    groups = data[f"meeting_user/{meeting_users[0]}/group_ids"]
+    assert isinstance(groups, list)
+    return int(groups[0])
