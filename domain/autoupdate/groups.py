@@ -20,9 +20,13 @@ from domain.cache import Cache
 from domain.keysbuilder import KeysRequest
 from domain.restrict import Restricter
 
-IDLE_KEYS = 60_000
-"""Keys all groups without members may keep together: one meeting request of the web client; a
-bigger group is dropped as soon as its last member leaves."""
+IDLE_KEYS = 250_000
+"""Keys all groups without members may keep together: about four meeting requests of the web
+client (61,000 keys each, with and without a value, on the benchmark meeting), so each role's
+group stays for the next user of its profile."""
+IDLE_GROUP_KEYS = 80_000
+"""A group with more keys is dropped as soon as its last member leaves (a request bigger than the
+web client's meeting request is nobody's to reconnect to)."""
 
 
 class Groups:
@@ -112,11 +116,11 @@ class Groups:
 
     def unused(self, group: Group) -> None:
         """``group`` has no members: drop it after ``idle_seconds`` unless one comes back, or
-        earlier when the idle groups keep more than ``IDLE_KEYS`` keys (at once when the engine
-        has stopped: no timer runs then)."""
+        earlier when the idle groups keep more than ``IDLE_KEYS`` keys (at once when it has more
+        than ``IDLE_GROUP_KEYS`` or the engine has stopped: no timer runs then)."""
         if group.state is not State.CURRENT or group.members or group.joiners:
             return
-        if self.idle_seconds <= 0 or len(group.keys) > IDLE_KEYS or not self.background.active:
+        if self.idle_seconds <= 0 or len(group.keys) > IDLE_GROUP_KEYS or not self.background.active:
             group.end()
             return
         if group.idle_timer is None:

@@ -218,9 +218,10 @@ def test_group_outlives_its_last_member_for_reconnects_and_singles() -> None:
 
 
 def test_idle_groups_keep_a_bounded_number_of_keys(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Groups without members keep at most IDLE_KEYS keys together: the oldest go first, and a
-    bigger one goes at once (requests nobody streams must not hold memory)."""
+    """Groups without members keep at most IDLE_KEYS keys together: the oldest go first, and one
+    of more than IDLE_GROUP_KEYS goes at once (requests nobody streams must not hold memory)."""
     monkeypatch.setattr("domain.autoupdate.groups.IDLE_KEYS", 3)
+    monkeypatch.setattr("domain.autoupdate.groups.IDLE_GROUP_KEYS", 3)
 
     async def main() -> None:
         engine, _ = _engine(idle_seconds=60)
