@@ -139,7 +139,8 @@ class Group:
         return NOBODY if self.owner is None else self.owner
 
     def greeting(self) -> Greeting:
-        """The current view formatted for first messages (built once per view)."""
+        """The current view formatted for first messages (built once per view; a group of one
+        user lets it go after its round, a megabyte or more it would hold for nobody)."""
         if self._greeting is None or self._greeting.values is not self.current:
             self._greeting = Greeting(self.current)
         return self._greeting
@@ -247,6 +248,8 @@ class Group:
             if member not in result.moves:
                 member.profile_deps = result.profile_reads.get(member, member.profile_deps)
                 self._take_in(member, result)
+        if self.owner is not None:  # its one member is greeted: a reconnect formats it again
+            self._greeting = None
 
     def _settle(self, result: Round, reads: set[str]) -> None:
         computed = result.computed

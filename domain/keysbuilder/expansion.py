@@ -32,6 +32,7 @@ class Expansion:
 
     __slots__ = (
         "_descriptions",
+        "_shared",
         "_valid",
         "added",
         "children",
@@ -59,6 +60,8 @@ class Expansion:
         """Keys that joined since :meth:`settle` (or the start)."""
         self.removed: set[str] = set()
         """Keys that left since :meth:`settle`."""
+        self._shared = False
+        """``refs`` and ``key_refs`` are another expansion's: copied before the first change."""
 
     @property
     def keys(self) -> Collection[str]:
@@ -66,10 +69,13 @@ class Expansion:
 
     def copy(self) -> Expansion:
         """A copy to change and discard if its reads were incomplete (children and values
-        are replaced, never changed in place, so a shallow copy suffices)."""
+        are replaced, never changed in place, so a shallow copy suffices). The two big counts
+        (a key per requested key) are copied only when the copy changes them: most changes
+        follow no relation to new values, and a kept expansion is never changed itself."""
         other = Expansion()
-        other.refs = dict(self.refs)
-        other.key_refs = dict(self.key_refs)
+        other.refs = self.refs
+        other.key_refs = self.key_refs
+        other._shared = True
         other.follows = dict(self.follows)
         other.children = dict(self.children)
         other.values = dict(self.values)
@@ -146,6 +152,8 @@ class Expansion:
                 for name, description in fields.items()
                 if is_valid_collection_field(collection, name)
             )
+        if self._shared:
+            self._own()
         refs, key_refs, intern = self.refs, self.key_refs, sys.intern
         prefix = f"{collection}/{object_id}/"
         for name, description, description_id in valid:
@@ -168,7 +176,14 @@ class Expansion:
                 else:
                     self.added.add(key)
 
+    def _own(self) -> None:
+        self.refs = dict(self.refs)
+        self.key_refs = dict(self.key_refs)
+        self._shared = False
+
     def _release(self, node: Node) -> None:
+        if self._shared:
+            self._own()
         count = self.refs[node] - 1
         if count:
             self.refs[node] = count
