@@ -54,12 +54,11 @@ def from_scratch(
     user_id: int,
     request: KeysRequest,
     max_keys: int,
-    memo: DecisionMemo | None = None,
     viewer: int | None = None,
 ) -> Computed:
     """The whole request for ``user_id`` (``viewer``: whom identity facts compare with, if
-    not ``user_id``); ``memo``: decisions known to hold (a seed)."""
-    memo = DecisionMemo() if memo is None else memo
+    not ``user_id``); a seed is continued by :func:`from_seed` instead."""
+    memo = DecisionMemo()
     restriction = restricter.for_user(reader, user_id, memo=memo, viewer=viewer)
     require_existing_user(reader, user_id)
     expansion = Expansion()

@@ -163,7 +163,7 @@ def _compute(
             reader, restricter, representative, seed.kept, seed.redecide, max_keys, group.viewer
         )
         return computed, True, seed
-    computed = from_scratch(reader, restricter, representative, group.request, max_keys, None, group.viewer)
+    computed = from_scratch(reader, restricter, representative, group.request, max_keys, group.viewer)
     return computed, True, None
 
 
