@@ -310,7 +310,12 @@ class RestrictContext:
         decision asking depends on each question it asks (``domain.restrict.memo``)."""
         asked = self._asked.get(meeting_id)
         if asked is None:
-            asked = self._asked[meeting_id] = Asked(self, meeting_id, self._permission(meeting_id))
+            try:
+                permission = self._permission(meeting_id)
+            except Inconsistent:  # the decision depends on the permissions being computable
+                self.asked(("meeting", PERMS, meeting_id))
+                raise
+            asked = self._asked[meeting_id] = Asked(self, meeting_id, permission)
         return asked
 
     def perms_of(self, collection: str, id: int) -> Asked:

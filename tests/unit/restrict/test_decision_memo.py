@@ -156,3 +156,16 @@ def test_users_of_names_the_users_identity_dependent_decisions_compared_with() -
     assert memo.users_of([("agenda_item", "A", 4)]) == set()
     memo.opaque.add(("agenda_item", "A", 4))
     assert memo.users_of([("agenda_item", "A", 4)]) is None
+
+
+def test_a_decision_whose_meeting_permissions_could_not_be_computed_waits_for_them() -> None:
+    """A decision that asked no question because the meeting's permissions could not be
+    computed (the meeting is missing) is forgotten when what they read changes."""
+    memo = DecisionMemo()
+    broken = {key: value for key, value in world().items() if not key.startswith("meeting/1/")}
+    assert decide(broken, memo)["motion/3/title"] is None
+    assert 1 not in memo.perms
+
+    gone = recheck(world(), memo.copy(), ["meeting/1/id"])
+
+    assert ("list_of_speakers", "A", 5) in gone  # read no key of the meeting itself
