@@ -451,10 +451,9 @@ class Asked:
 
     def has(self, *permissions: str) -> bool:
         """Whether any of ``permissions`` is granted."""
-        permission = self._permission
         for name in permissions:
             self._ask(HAS + name)
-            if permission.is_admin or name in permission.permissions:
+            if self._permission.has(name):
                 return True
         return False
 
